@@ -1,0 +1,52 @@
+# 舒畅 — `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/shuchang
+# make test uses PostgreSQL when it answers, SQLite otherwise (tests needing PostgreSQL then skip, saying so).
+TEST_DB := $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_URL))
+
+.PHONY: help install run test lint format migrate demo worker clean bench-opening
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate ## create .venv and install the pinned dependencies
+
+migrate: install ## apply migrations and role definitions to the configured database
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_roles
+
+demo: migrate ## load the demo data set (only into an empty database)
+	$(BIN)/python manage.py load_demo_data
+
+run: demo ## the one-machine run: SQLite, file-based task queue, demo data, http://127.0.0.1:8000
+	@echo "舒畅 is starting at http://127.0.0.1:8000 — demo accounts are in README.md"
+	$(BIN)/celery -A shuchang worker --beat --pool=solo --loglevel=warning & \
+	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install ## the whole gate: lint, migrations check, unit, concurrency, browser tests, benchmark smoke runs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	@if [ -n "$(TEST_DB)" ]; then echo "== tests on PostgreSQL"; else echo "== PostgreSQL not reachable: tests on SQLite, PostgreSQL-only tests skip"; fi
+	DATABASE_URL=$(TEST_DB) $(BIN)/pytest -p no:cacheprovider
+
+clean: ## remove the local database, media and task queue files
+	rm -rf var

@@ -1,0 +1,86 @@
+"""Personas with the real role groups, and the database plumbing the append-only log needs."""
+
+import pytest
+from django.db import connection
+
+from accounts.roles import ADMINISTRATOR, AUDITOR, CONSULTANT, FINANCE, SALES_MANAGER
+
+
+@pytest.fixture(autouse=True)
+def _allow_log_flush_after_transactional_tests(request):
+    """Transactional tests end with a flush (TRUNCATE), which the log's triggers rightly refuse.
+
+    Only the test harness may lift that, and only for the flush: on PostgreSQL the session's
+    replication role skips user triggers; SQLite's log triggers are dropped and put back.
+    """
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        yield
+        return
+    from tests.support import restore_log_triggers, suspend_log_triggers
+
+    restore_log_triggers(connection)
+    yield
+    suspend_log_triggers(connection)
+
+
+@pytest.fixture
+def roles(db):
+    from accounts.services import roles_sync
+
+    roles_sync()
+
+
+def _staff(username, role_codes, project_ids=()):
+    from accounts.services import staff_create
+
+    return staff_create(
+        actor=None,
+        username=username,
+        password="Test-pass-2026",
+        full_name=username,
+        role_codes=role_codes,
+        project_ids=project_ids,
+    )
+
+
+@pytest.fixture
+def buyer(roles):
+    from accounts.services import buyer_register, buyer_verify_identity
+
+    user = buyer_register(mobile="13800138000", password="Test-pass-2026")
+    buyer_verify_identity(user=user, real_name="张三", id_number="11010519491231002X")
+    return user
+
+
+@pytest.fixture
+def other_buyer(roles):
+    from accounts.services import buyer_register, buyer_verify_identity
+
+    user = buyer_register(mobile="13900139000", password="Test-pass-2026")
+    buyer_verify_identity(user=user, real_name="李四", id_number="440524198001010013")
+    return user
+
+
+@pytest.fixture
+def consultant(roles):
+    return _staff("consultant", [CONSULTANT])
+
+
+@pytest.fixture
+def sales_manager(roles):
+    return _staff("manager", [SALES_MANAGER])
+
+
+@pytest.fixture
+def finance(roles):
+    return _staff("finance", [FINANCE])
+
+
+@pytest.fixture
+def admin_user(roles):
+    return _staff("sysadmin", [ADMINISTRATOR])
+
+
+@pytest.fixture
+def auditor(roles):
+    return _staff("auditor", [AUDITOR])
