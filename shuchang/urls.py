@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("news/", include("developers.urls")),
+    path("", include("sales.urls")),
     path("", include("listings.urls")),
 ]
 
