@@ -11,16 +11,35 @@ def _allow_log_flush_after_transactional_tests(request):
     """Transactional tests end with a flush (TRUNCATE), which the log's triggers rightly refuse.
 
     Only the test harness may lift that, and only for the flush: on PostgreSQL the session's
-    replication role skips user triggers; SQLite's log triggers are dropped and put back.
+    replication role skips user triggers; SQLite's log triggers are dropped. Both are put back
+    right after the flush, by pytest_runtest_teardown below.
     """
-    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
         yield
         return
-    from tests.support import restore_log_triggers, suspend_log_triggers
+    from tests.support import suspend_log_triggers
 
-    restore_log_triggers(connection)
+    # Set the database up first, so that this teardown runs before the harness's flush.
+    request.getfixturevalue("_django_db_helper")
+    blocker = request.getfixturevalue("django_db_blocker")
     yield
     suspend_log_triggers(connection)
+    request.node._restore_log_triggers_with = blocker
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    blocker = getattr(item, "_restore_log_triggers_with", None)
+    if blocker is not None and nextitem is not None:  # after the last test the database is gone
+        from tests.support import restore_log_triggers
+
+        with blocker.unblock():
+            restore_log_triggers(connection)
 
 
 @pytest.fixture

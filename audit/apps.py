@@ -7,4 +7,18 @@ class AuditConfig(AppConfig):
     verbose_name = "操作日志"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from audit import signals  # noqa: F401
+
+        post_migrate.connect(_reinstall_sqlite_triggers, sender=self)
+
+
+def _reinstall_sqlite_triggers(using, **kwargs):
+    """SQLite loses a table's triggers when a migration rebuilds it; put them back after every migrate."""
+    from django.db import connections
+
+    from audit.triggers import install_sqlite_triggers
+
+    if connections[using].vendor == "sqlite":
+        install_sqlite_triggers(connections[using])

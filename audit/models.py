@@ -8,6 +8,7 @@ update, once, and rejects every other UPDATE, every DELETE and TRUNCATE.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditResult(models.TextChoices):
@@ -16,7 +17,8 @@ class AuditResult(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # A default, not auto_now_add: a restore puts carried-over entries back with their own time.
+    created_at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -65,7 +67,7 @@ class LoginEvent(models.TextChoices):
 
 
 class LoginEntry(models.Model):
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="用户",
@@ -87,3 +89,54 @@ class LoginEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_event_display()}"
+
+
+class BackupKind(models.TextChoices):
+    AUTOMATIC = "automatic", "自动备份"
+    MANUAL = "manual", "手动备份"
+    SAFETY = "safety", "恢复前安全备份"
+
+
+class VerifyStatus(models.TextChoices):
+    PENDING = "pending", "待校验"
+    VERIFIED = "verified", "校验通过"
+    FAILED = "failed", "校验失败"
+
+
+class Backup(models.Model):
+    """数据备份: the database and the uploaded media in one archive, with a manifest of per-table
+    row counts and checksums taken in the same snapshot as the dump. Records are never deleted;
+    retention removes old archive files and says so (`pruned_at`)."""
+
+    name = models.CharField("备份名称", max_length=80, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=BackupKind.choices)
+    file_name = models.CharField("文件", max_length=200)
+    size_bytes = models.BigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    manifest = models.JSONField("清单")
+    seconds = models.DecimalField("耗时（秒）", max_digits=10, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    created_at = models.DateTimeField("备份时间", default=timezone.now, editable=False, db_index=True)
+    verify_status = models.CharField(
+        "校验结果", max_length=10, choices=VerifyStatus.choices, default=VerifyStatus.PENDING
+    )
+    verified_at = models.DateTimeField("校验时间", null=True, blank=True)
+    verify_message = models.TextField("校验说明", blank=True)
+    pruned_at = models.DateTimeField("文件清理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据备份"
+        ordering = ["-id"]
+        default_permissions = ("view", "add")
+        permissions = [("restore_backup", "恢复数据备份")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,6 +5,7 @@ Production (docker-compose) sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0, A
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -173,8 +174,18 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole beat schedule, in one place.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", VAR_DIR / "backups"))
+BACKUP_INTERVAL_DAYS = float(os.environ.get("BACKUP_INTERVAL_DAYS", "7"))
+# How many automatic backups keep their files; manual and safety backups are pruned after BACKUP_KEEP_DAYS.
+BACKUP_KEEP_AUTOMATIC = int(os.environ.get("BACKUP_KEEP_AUTOMATIC", "8"))
+BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "90"))
+
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal-chain": {"task": "audit.tasks.audit_seal_chain_task", "schedule": 10.0},
+    "backup-automatic": {
+        "task": "audit.tasks.backup_create_automatic_task",
+        "schedule": timedelta(days=BACKUP_INTERVAL_DAYS),
+    },
 }
 _ = crontab  # later schedules use crontab(hour=…, minute=…)
 

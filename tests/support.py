@@ -1,8 +1,6 @@
 """Test-only database helpers."""
 
-import importlib
-
-_triggers = importlib.import_module("audit.migrations.0002_append_only_triggers")
+from audit import triggers as _triggers
 
 
 def suspend_log_triggers(connection) -> None:
