@@ -1,2 +1,9 @@
+from django.urls import path
+
+from developers import views
+
 app_name = "developers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.news_list, name="news_list"),
+    path("<int:pk>/", views.news_detail, name="news_detail"),
+]
