@@ -10,6 +10,7 @@ admin.site.index_title = "后台首页"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("office/system/", include("audit.urls")),
     path("news/", include("developers.urls")),
     path("", include("sales.urls")),
     path("", include("listings.urls")),
