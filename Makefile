@@ -4,13 +4,16 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/shuchang
+# make run serves here; `make run PORT=8001` if 8000 is taken.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # make test uses PostgreSQL when it answers, SQLite otherwise (tests needing PostgreSQL then skip, saying so).
 TEST_DB := $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_URL))
 
-.PHONY: help install run test lint format migrate demo worker clean bench-opening
+.PHONY: help install run test e2e lint format migrate demo worker clean bench-opening
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -28,10 +31,10 @@ demo: migrate ## load the demo data set (only into an empty database)
 	$(BIN)/python manage.py load_demo_data
 
 run: demo ## the one-machine run: SQLite, file-based task queue, demo data, http://127.0.0.1:8000
-	@echo "舒畅 is starting at http://127.0.0.1:8000 — demo accounts are in README.md"
+	@echo "舒畅 is starting at http://$(HOST):$(PORT) — demo accounts are in README.md"
 	$(BIN)/celery -A shuchang worker --beat --pool=solo --loglevel=warning & \
 	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/python manage.py runserver 127.0.0.1:8000
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .
@@ -47,6 +50,9 @@ test: install ## the whole gate: lint, migrations check, unit, concurrency, brow
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ -n "$(TEST_DB)" ]; then echo "== tests on PostgreSQL"; else echo "== PostgreSQL not reachable: tests on SQLite, PostgreSQL-only tests skip"; fi
 	DATABASE_URL=$(TEST_DB) $(BIN)/pytest -p no:cacheprovider
+
+e2e: install ## only the browser tests (Debian's Chromium via Playwright), on the same database as make test
+	DATABASE_URL=$(TEST_DB) $(BIN)/pytest -p no:cacheprovider -m e2e tests/e2e
 
 clean: ## remove the local database, media and task queue files
 	rm -rf var

@@ -121,9 +121,11 @@ def test_every_staff_demo_account_logs_into_the_admin(loaded, client, spec):
 
 @pytest.mark.parametrize("spec", demo.BUYERS, ids=lambda spec: spec.mobile)
 def test_every_buyer_demo_account_logs_in_by_mobile(loaded, client, spec):
-    assert client.login(username=spec.mobile, password=demo.DEMO_PASSWORD)
+    response = client.post("/accounts/login/", {"username": spec.mobile, "password": demo.DEMO_PASSWORD})
 
     user = User.objects.get(mobile=spec.mobile)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
     assert user.is_verified_buyer == bool(spec.real_name)
     assert not user.is_staff
 
