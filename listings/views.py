@@ -92,6 +92,8 @@ def home(request):
         request,
         "listings/home.html",
         {
+            # The banner is this page's content, so it does not depend on the layout's context processor.
+            "site_company": developer_selectors.company_get_primary(),
             "featured_projects": selectors.project_list_featured(),
             "latest_news": developer_selectors.news_list_published()[:HOME_NEWS_COUNT],
         },

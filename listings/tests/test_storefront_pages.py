@@ -56,7 +56,7 @@ def _project_with_stock(**project_fields):
 # ---- home -----------------------------------------------------------------------------------
 
 
-def test_home_shows_projects_on_sale_latest_news_and_the_hotline(client, site_company_processor):
+def test_home_shows_the_company_projects_on_sale_latest_news_and_the_hotline(client):
     on_sale = _project_with_stock(name="舒畅·云栖里")
     ProjectFactory(name="舒畅·未来城", sales_status=ProjectSalesStatus.UPCOMING)
     NewsFactory(title="云栖里主体结构封顶")
@@ -70,8 +70,18 @@ def test_home_shows_projects_on_sale_latest_news_and_the_hotline(client, site_co
     assert "舒畅·未来城" not in page  # only projects on sale are featured while there are any
     assert "云栖里主体结构封顶" in page
     assert "尚未发布的开盘公告" not in page
-    assert "400-880-6688" in page  # the developer's hotline, in the footer
-    assert "用心筑造舒畅生活" in page
+    assert "400-880-6688" in page  # the developer's hotline
+    assert "用心筑造舒畅生活" in page  # the company's slogan in the banner
+
+
+def test_storefront_footer_shows_the_developers_name_and_hotline(client, site_company_processor):
+    ProjectFactory()
+
+    page = client.get("/projects/").content.decode()
+
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert "舒畅置业集团有限公司" in footer
+    assert 'href="tel:400-880-6688"' in footer
 
 
 def test_home_with_nothing_on_sale_still_lists_upcoming_projects(client):
