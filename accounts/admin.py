@@ -9,7 +9,7 @@ group pages are read-only. Every write is logged through AuditedModelAdmin, neve
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html_join
@@ -241,5 +241,17 @@ class RoleAdmin(admin.ModelAdmin):
         return format_html_join(
             "",
             "<div>{}｜{}</div>",
-            ((permission.content_type.app_label, permission.name) for permission in permissions),
+            ((permission.content_type.app_label, _permission_label(permission)) for permission in permissions),
         )
+
+
+_DEFAULT_VERBS = {"add": "新增", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+def _permission_label(permission: Permission) -> str:
+    """Django's default permissions are named in English ("Can view 操作日志"): say them in Chinese."""
+    verb = _DEFAULT_VERBS.get(permission.codename.split("_", 1)[0])
+    model = permission.content_type.model_class()
+    if verb and permission.name.startswith("Can ") and model is not None:
+        return f"{verb}{model._meta.verbose_name}"
+    return permission.name
