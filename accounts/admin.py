@@ -6,11 +6,12 @@ holding `accounts.view_full_identity`. Roles are declared in code (accounts/role
 group pages are read-only. Every write is logged through AuditedModelAdmin, never the password.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils.html import format_html_join
 
@@ -41,7 +42,7 @@ class StaffProfileInline(ScopedAdminMixin, admin.StackedInline):
     can_delete = False
     max_num = 1
     fields = ("all_projects", "projects")
-    filter_horizontal = ("projects",)
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     verbose_name = verbose_name_plural = "数据范围"
 
 
@@ -85,7 +86,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     search_fields = ("username", "first_name", "=mobile")
     search_help_text = "按登录名、姓名或完整手机号搜索"
     ordering = ("-id",)
-    filter_horizontal = ("groups",)
+    filter_horizontal = ("user_permissions",)
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
         ("员工信息", {"fields": ("first_name", "mobile", "is_staff", "groups")}),
@@ -100,6 +101,12 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("buyer_profile").prefetch_related("groups")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            # A handful of roles: checkboxes read better than the two-box selector.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

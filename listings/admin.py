@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from import_export.formats.base_formats import XLSX
 from import_export.tmp_storages import CacheStorage
@@ -48,7 +49,6 @@ from listings.models import (
     SampleHouse,
     SampleHousePhoto,
     Unit,
-    UnitPrice,
     UnitStatus,
 )
 from shuchang.core.exceptions import DomainError
@@ -527,47 +527,43 @@ class UnitAdmin(ScopedAdminMixin, AuditedModelAdmin):
 # ---- price lists and publication: written by services, read here -----------------------------
 
 
-class UnitPriceInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = UnitPrice
-    fields = ("unit", "unit_price", "list_price")
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    verbose_name_plural = "一房一价明细"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("unit")
-            .order_by("unit__building_id", "unit__floor", "unit__position")
-        )
-
-    def has_view_permission(self, request, obj=None):
-        # The lines belong to the version: whoever may see the version sees its lines.
-        return request.user.has_perm("listings.view_pricelistversion")
-
-    @admin.display(description="单价（元/㎡）")
-    def unit_price(self, line):
-        return format_yuan(line.unit_price_amount)
-
-    @admin.display(description="总价")
-    def list_price(self, line):
-        return format_yuan(line.list_price_amount)
-
-
 @admin.register(PriceListVersion)
 class PriceListVersionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "project", "number", "unit_count", "source_name", "note", "creator", "created_at")
     list_filter = (("project", ONLY_IN_SCOPE),)
     list_select_related = ("project", "created_by")
-    fields = ("project", "number", "unit_count", "source_name", "note", "creator", "created_at")
+    fields = ("project", "number", "unit_count", "source_name", "note", "creator", "created_at", "price_lines")
     readonly_fields = fields
-    inlines = (UnitPriceInline,)
 
     @admin.display(description="操作人")
     def creator(self, version):
         return version.created_by.username if version.created_by else "系统"
+
+    @admin.display(description="一房一价明细")
+    def price_lines(self, version):
+        # One query and a plain table: a version holds thousands of lines, too many for inline forms.
+        lines = version.prices.select_related("unit__building").order_by(
+            "unit__building_id", "unit__floor", "unit__position"
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td class='num'>{}</td><td class='num'>{}</td><td class='num'>{}</td></tr>",
+            (
+                (
+                    line.unit.building.name,
+                    line.unit.code,
+                    line.unit.gross_area,
+                    format_yuan(line.unit_price_amount),
+                    format_yuan(line.list_price_amount),
+                )
+                for line in lines
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>楼栋</th><th>房号</th><th>建筑面积（㎡）</th><th>单价（元/㎡）</th><th>总价</th>"
+            "</tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
 
 @admin.register(PublicationBatch)

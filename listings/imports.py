@@ -192,11 +192,12 @@ class PriceRow:
     unit: Unit | None = None  # the existing unit, or the new one to create
     unit_price: Decimal | None = None
     total: Decimal | None = None
+    parsed: dict[str, object] = field(default_factory=dict)  # the numbers as understood, by column
 
     @property
-    def values(self) -> list[str]:
-        """The row's cells in sheet order, as read."""
-        return [self.cells[column] for column in COLUMNS]
+    def values(self) -> list:
+        """The row's cells in sheet order: numbers as understood (92.60, not 92.59999999999999), else as read."""
+        return [self.parsed.get(column, self.cells[column]) for column in COLUMNS]
 
     @property
     def action_label(self) -> str:
@@ -359,6 +360,15 @@ def _check_row(row: PriceRow, context: _Context) -> None:
                 f"总价{total}与单价×建筑面积（{unit_price}×{gross}={expected}）不符，允许误差±{TOTAL_TOLERANCE}元"
             )
     row.unit_price, row.total = unit_price, total
+    numbers = {
+        "楼层": floor,
+        "层内序号": position,
+        "建筑面积": gross,
+        "套内面积": inner,
+        "单价": unit_price,
+        "总价": total,
+    }
+    row.parsed = {column: value for column, value in numbers.items() if value is not None}
 
     if building is not None and code:
         first = context.seen_codes.setdefault((building.pk, code), row.number)

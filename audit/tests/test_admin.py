@@ -228,3 +228,15 @@ def test_the_log_admin_uses_the_cheap_paginator():
 
     assert model_admin.show_full_result_count is False
     assert model_admin.get_paginator(request, AuditEntry.objects.all(), 50).__class__ is EstimatedCountPaginator
+
+
+def test_a_buyers_login_name_is_masked_in_both_logs(client, root, buyer):
+    LoginEntry.objects.create(user=buyer, username=buyer.username, event="login")
+    client.force_login(root)
+
+    operations = client.get("/admin/audit/auditentry/").content.decode()
+    logins = client.get("/admin/audit/loginentry/").content.decode()
+
+    assert "138****8000" in operations
+    assert "138****8000" in logins
+    assert "13800138000" not in operations + logins

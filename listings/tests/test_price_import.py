@@ -404,6 +404,7 @@ def test_admin_import_previews_then_confirms(client, manager, stock):
     assert preview.status_code == 200
     assert "校验全部通过" in page
     assert "新建房源（未公布）：1 套；调价：1 套" in page
+    assert '<td class="num">98.50</td>' in page  # numbers shown as understood: 98.50, not the cell's 98.5
     assert PriceListVersion.objects.filter(project=stock["project"]).count() == 0  # the preview wrote nothing
     confirm = preview.context["confirm_form"]
     data = {name: confirm[name].value() for name in confirm.fields} | {"confirm": "确认导入"}
@@ -416,6 +417,9 @@ def test_admin_import_previews_then_confirms(client, manager, stock):
     assert version.source_name == "价目表.xlsx"
     assert version.note == "首开"
     assert Unit.objects.filter(code="2-301", status=UnitStatus.DRAFT).exists()
+    version_page = client.get(response["Location"]).content.decode()
+    assert "<td>2-301</td>" in version_page
+    assert "¥1,920,000.00" in version_page
 
 
 def test_admin_import_of_a_bad_file_lists_errors_and_offers_no_confirmation(client, manager, stock):
