@@ -433,6 +433,11 @@ class Quote:
     def interest_saved(self) -> Decimal:
         return self.original.total_interest - self.schedule.total_interest
 
+    @property
+    def prepaid_part(self) -> str:
+        """Which loan the prepayment went to, when there are two ("" for a single loan)."""
+        return self.parts[0][0] if len(self.parts) > 1 else ""
+
 
 def quote(
     *,

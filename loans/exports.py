@@ -59,7 +59,7 @@ class PlanDocument:
             ("房屋总价", request.price),
             ("首付款", option.down_payment),
             ("贷款总额", option.loan_amount),
-            ("贷款方案", option.label),
+            ("贷款方案", f"{option.bank_name} {option.kind.label}"),
             ("贷款产品", "；".join(f"{p.label}（{p.pricing}）" for p in option.products)),
         ]
         if option.commercial_amount:
