@@ -7,6 +7,7 @@ limited to the user's data scope; nothing is deleted here.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 
@@ -95,18 +96,29 @@ def _scoped_projects(request, instance):
     return projects
 
 
-def _validated(form, check) -> None:
-    """Run a service's validation on the form's instance and show its refusal on the form."""
-    try:
-        check(form.instance)
-    except DomainError as refusal:
-        form.add_error(None, refusal.message)
+class ServiceCheckedForm(forms.ModelForm):
+    """Runs the service's own validation on the built instance; its Chinese message replaces the
+    model constraints' generic ones."""
+
+    def service_check(self, instance) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self):
+        field_errors = bool(self.errors)
+        super()._post_clean()  # builds the instance; model constraints may complain generically
+        if field_errors:
+            return
+        try:
+            self.service_check(self.instance)
+        except DomainError as refusal:
+            self._errors.pop(NON_FIELD_ERRORS, None)  # the service says why, in words a user reads
+            self.add_error(None, refusal.message)
 
 
 # ---- openings -------------------------------------------------------------------------------------
 
 
-class OpeningForm(forms.ModelForm):
+class OpeningForm(ServiceCheckedForm):
     buildings = forms.ModelMultipleChoiceField(
         label="整栋加入",
         queryset=Building.objects.none(),
@@ -130,10 +142,8 @@ class OpeningForm(forms.ModelForm):
             self.fields["units"].queryset = Unit.objects.filter(project__in=projects).select_related("building")
             self.fields["buildings"].queryset = Building.objects.filter(project__in=projects)
 
-    def _post_clean(self):
-        super()._post_clean()
-        if not self.errors:
-            _validated(self, services.opening_validate)
+    def service_check(self, instance) -> None:
+        services.opening_validate(instance)
 
     def unit_ids(self) -> list[int]:
         ids = {unit.pk for unit in self.cleaned_data.get("units", [])}
@@ -234,7 +244,7 @@ class RegistrationAdmin(ScopedAdmin):
 # ---- schemes and coupons ------------------------------------------------------------------------------
 
 
-class SchemeForm(forms.ModelForm):
+class SchemeForm(ServiceCheckedForm):
     class Meta:
         model = Scheme
         fields = [
@@ -252,10 +262,8 @@ class SchemeForm(forms.ModelForm):
             self.fields["buildings"].queryset = Building.objects.filter(project__in=projects)
             self.fields["units"].queryset = Unit.objects.filter(project__in=projects)
 
-    def _post_clean(self):
-        super()._post_clean()
-        if not self.errors:
-            _validated(self, services.scheme_validate)
+    def service_check(self, instance) -> None:
+        services.scheme_validate(instance)
 
 
 @admin.register(Scheme)
@@ -337,15 +345,13 @@ class FollowUpAddInline(admin.TabularInline):
         return False
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(ServiceCheckedForm):
     class Meta:
         model = Customer
         fields = ["project", "name", "mobile", "id_number", "consultant", "source", "user", "note"]
 
-    def _post_clean(self):
-        super()._post_clean()
-        if not self.errors:
-            _validated(self, services.customer_validate)
+    def service_check(self, instance) -> None:
+        services.customer_validate(instance)
 
 
 class ConsultantActionForm(NoteActionForm):

@@ -119,10 +119,9 @@ def sales_change_validate(*, order: Order, kind: str, payload: dict, reason: str
         raise ChangeNotAllowed("变更类型无效")
     if order.status not in CHANGE_ALLOWED_FROM[kind]:
         raise ChangeNotAllowed(f"订单当前为「{status_label(order.status)}」，不能办理{SalesChangeKind(kind).label}")
-    cleaned = _clean_payload(kind, payload, order)
     if SalesChange.objects.filter(order=order, status=SalesChangeStatus.APPLIED).exists():
         raise ChangeNotAllowed("该订单已有待审批的变更申请")
-    return cleaned
+    return _clean_payload(kind, payload, order)
 
 
 @transaction.atomic

@@ -256,7 +256,7 @@ def opening_lottery_draw(*, opening: Opening, actor, at: datetime | None = None)
     if at >= locked.starts_at:
         raise LotteryNotAllowed("开盘已开始，不能再摇号")
     eligible = list(
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .filter(opening=locked, fee_status__in=ELIGIBLE_FEE_STATUSES)
         .select_related("buyer__buyer_profile")
         .order_by("pk")

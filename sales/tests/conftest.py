@@ -23,6 +23,12 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Dozens of buyers per test: the production hasher's deliberate slowness only costs time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sales_roles(roles):
     """Grant the proposed sales permissions to the role groups (mirrors the diff in docs/sales.md;
