@@ -211,9 +211,14 @@ def test_roles_are_read_only_in_the_admin(client, roles):
     group = Group.objects.get(name=ROLES[AUDITOR].name)
     client.force_login(root)
 
+    listing = client.get("/admin/auth/group/")
     page = client.get(f"/admin/auth/group/{group.pk}/change/")
     client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "hacked"})
 
+    assert listing.status_code == 200
+    assert [(g.name, g.permission_total) for g in listing.context["cl"].result_list if g.name == "审计员"] == [
+        ("审计员", 3)
+    ]
     assert "audit｜查看操作日志" in page.content.decode()
     assert client.get("/admin/auth/group/add/").status_code == 403
     assert Group.objects.filter(name=ROLES[AUDITOR].name).exists()

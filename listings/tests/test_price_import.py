@@ -498,3 +498,56 @@ def test_admin_export_of_a_project_outside_the_scope_is_refused(client, manager)
     assert response.status_code == 200  # the form again, with an error; no file
     assert "Content-Disposition" not in response
     assert not AuditEntry.objects.filter(action="listings.price_list.exported").exists()
+
+
+def _excel_style_xlsx(sheet_xml: str, shared: list[str]) -> bytes:
+    """A minimal workbook the way Excel writes it: shared strings, relationship ids, no inline strings."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    items = "".join(f"<si>{item}</si>" for item in shared)
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="价目表" sheetId="1" r:id="rId7"/></sheets>'
+            "</workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId7" Type="worksheet" Target="/xl/worksheets/price.xml"/></Relationships>',
+        )
+        archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">{items}</sst>')
+        archive.writestr(
+            "xl/worksheets/price.xml", f'<worksheet xmlns="{main}"><sheetData>{sheet_xml}</sheetData></worksheet>'
+        )
+    return stream.getvalue()
+
+
+def test_a_file_saved_by_excel_is_read_with_shared_strings_and_real_row_numbers(stock):
+    headers = "".join(f'<c t="s"><v>{index}</v></c>' for index in range(10))
+    shared = [f"<t>{column}</t>" for column in resources.COLUMNS]
+    # Rich text with a phonetic guide: the value is the runs' text only.
+    shared += ["<r><t>1-</t></r><r><t>101</t></r><rPh><t>ignored</t></rPh>", "<t>南</t>"]
+    unit = _units(stock)["1-101"]
+    row = (
+        '<c r="A5" t="str"><v>1</v></c><c r="B5" t="s"><v>10</v></c><c r="C5"><v>1</v></c><c r="D5"><v>1</v></c>'
+        '<c r="F5" t="s"><v>11</v></c><c r="G5"><v>120</v></c><c r="H5"><v>98.5</v></c>'
+        '<c r="I5"><v>15800.000000000002</v></c><c r="J5"><f>I5*G5</f><v>1896000.0000000002</v></c>'
+    )
+    content = _excel_style_xlsx(f'<row r="1">{headers}</row><row r="5">{row}</row>', shared)
+
+    dataset = imports.read_price_sheet(content, "Excel保存.xlsx")
+    plan = imports.price_list_check(project=stock["project"], dataset=dataset)
+
+    assert [r.number for r in plan.rows] == [5]  # rows 2–4 are blank in the sheet and skipped
+    assert plan.rows[0].cells["房号"] == "1-101"
+    assert plan.rows[0].cells["户型"] == ""
+    assert plan.is_valid, plan.errors
+    assert (plan.rows[0].unit, plan.rows[0].unit_price, plan.rows[0].total) == (
+        unit,
+        Decimal("15800.00"),
+        Decimal("1896000.00"),
+    )
