@@ -103,3 +103,21 @@ def admin_user(roles):
 @pytest.fixture
 def auditor(roles):
     return _staff("auditor", [AUDITOR])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _memory_cache_per_test_process():
+    """Tests use an in-memory cache: parallel test processes each have their own database, and
+    a shared file cache would mix their grid versions."""
+    from django.test import override_settings
+
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_between_tests():
+    from django.core.cache import cache
+
+    yield
+    cache.clear()

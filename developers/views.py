@@ -4,19 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.functional import SimpleLazyObject
 
 from developers import selectors
 
 NEWS_PER_PAGE = 10
-
-
-def site_company(request) -> dict:
-    """Context processor: `site_company` for the storefront header and footer (hotline, name).
-
-    Lazy, so pages that never show it (admin, partials) cost no query.
-    """
-    return {"site_company": SimpleLazyObject(selectors.company_get_primary)}
 
 
 @login_not_required

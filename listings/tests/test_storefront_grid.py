@@ -186,7 +186,7 @@ def test_grid_query_count_does_not_grow_with_the_number_of_units(client, django_
     with CaptureQueriesContext(connection) as small_queries:
         client.get(_grid_url(small))
 
-    with django_assert_max_num_queries(3) as large_queries:
+    with django_assert_max_num_queries(4) as large_queries:
         response = client.get(_grid_url(large))
 
     assert len(_cells(response.content.decode())) == 108
