@@ -9,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # make test uses PostgreSQL when it answers, SQLite otherwise (tests needing PostgreSQL then skip, saying so).
 TEST_DB := $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_URL))
+# An empty DATABASE_URL is not "unset" to the settings: without PostgreSQL, remove it from the environment.
+WITH_TEST_DB := $(if $(TEST_DB),DATABASE_URL=$(TEST_DB),env -u DATABASE_URL)
 
 .PHONY: help install run test e2e lint format migrate demo worker clean bench-opening
 
@@ -47,12 +49,12 @@ format: install ## apply ruff's fixes and formatting
 test: install ## the whole gate: lint, migrations check, unit, concurrency, browser tests, benchmark smoke runs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ -n "$(TEST_DB)" ]; then echo "== tests on PostgreSQL"; else echo "== PostgreSQL not reachable: tests on SQLite, PostgreSQL-only tests skip"; fi
-	DATABASE_URL=$(TEST_DB) $(BIN)/pytest -p no:cacheprovider
+	$(WITH_TEST_DB) $(BIN)/pytest -p no:cacheprovider
 
 e2e: install ## only the browser tests (Debian's Chromium via Playwright), on the same database as make test
-	DATABASE_URL=$(TEST_DB) $(BIN)/pytest -p no:cacheprovider -m e2e tests/e2e
+	$(WITH_TEST_DB) $(BIN)/pytest -p no:cacheprovider -m e2e tests/e2e
 
 clean: ## remove the local database, media and task queue files
 	rm -rf var
