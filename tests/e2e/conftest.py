@@ -5,16 +5,11 @@ tests run on a closed network too. Tests in this folder are marked `e2e`; `pytes
 leaves them out.
 """
 
-import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; Django would then refuse ORM calls
-# there as "async unsafe". The test thread never runs async code of its own, so this is safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -28,16 +23,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(live_server, monkeypatch):
+    """Chromium for one test. It depends on `live_server` so that it stops before the database is flushed.
+
+    Per test, not per session: while Playwright runs, its event loop runs in this thread, and other
+    tests must not run inside it (asgiref would hand them separate database connections).
+    """
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test thread; Django would then refuse ORM calls
+    # there as "async unsafe". The test thread never runs async code of its own, so this is safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while the loop ran got connections of their own (asgiref keys them by the
+            # loop's context); close them now, or they outlive the test and block dropping the test DB.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from PIL import Image
 
@@ -37,9 +37,6 @@ def _demo_once(django_db_setup, django_db_blocker, demo_media):
         demo.build_demo()
         yield
         transaction.set_rollback(True)
-    # Without this, a session opened after later transactional tests outlived the run on PostgreSQL and
-    # kept the test database from being dropped; a closed connection is what the next test expects anyway.
-    connection.close()
 
 
 @pytest.fixture
