@@ -16,10 +16,13 @@ Every page that shows a price, and every order, gets it from `price_quote`. Rule
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -99,20 +102,119 @@ def _targets_unit(unit) -> Q:
     )
 
 
-def _in_window(at: datetime) -> Q:
-    return Q(is_active=True, valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+@dataclass(frozen=True)
+class SchemeRule:
+    """What pricing needs of a price scheme; plain data, so a process can keep it between requests."""
+
+    pk: int
+    name: str
+    label: str
+    kind: str
+    discount_rate: Decimal | None
+    reduction_amount: Decimal | None
+    payment_method: str
+    is_exclusive: bool
+    priority: int
+    valid_from: datetime
+    valid_until: datetime | None
+    building_ids: frozenset[int]
+    unit_ids: frozenset[int]
+
+    def in_force(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)
+
+    def targets(self, unit) -> bool:
+        if not self.building_ids and not self.unit_ids:
+            return True  # the whole project
+        return unit.building_id in self.building_ids or unit.pk in self.unit_ids
 
 
-def schemes_for_unit(*, unit, at: datetime) -> list[Scheme]:
-    """The price schemes (not coupons) in force for `unit` at `at`, in application order. One query."""
-    return list(
-        Scheme.objects.filter(_in_window(at), _targets_unit(unit), project_id=unit.project_id)
+# Each process keeps every project's active price schemes, keyed by a version held in the shared
+# cache: a quote costs one cache read instead of a query. Scheme services change the version
+# (`schemes_changed`) both at once and after commit, so no process keeps rules older than the
+# database, even one that loaded them while the change was being committed.
+_RULES: dict[tuple[int, str], tuple[SchemeRule, ...]] = {}
+_RULES_LIMIT = 512
+
+
+def _version_key(project_id: int) -> str:
+    return f"sales:scheme-rules-version:{project_id}"
+
+
+def _rules_version(project_id: int) -> str:
+    key = _version_key(project_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)  # a fresh version nobody has rules for
+        version = cache.get(key)
+    return version
+
+
+def schemes_changed(project_id: int) -> None:
+    """Make every process reload the project's schemes: now, and again once the change commits."""
+
+    def bump():
+        cache.set(_version_key(project_id), uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _load_rules(project_id: int) -> tuple[SchemeRule, ...]:
+    schemes = list(
+        Scheme.objects.filter(project_id=project_id, is_active=True)
         .exclude(kind=SchemeKind.COUPON)
         .order_by("-priority", "id")
     )
+    ids = [scheme.pk for scheme in schemes]
+    buildings: dict[int, set[int]] = {pk: set() for pk in ids}
+    units: dict[int, set[int]] = {pk: set() for pk in ids}
+    for scheme_id, building_id in Scheme.buildings.through.objects.filter(scheme_id__in=ids).values_list(
+        "scheme_id", "building_id"
+    ):
+        buildings[scheme_id].add(building_id)
+    for scheme_id, unit_id in Scheme.units.through.objects.filter(scheme_id__in=ids).values_list(
+        "scheme_id", "unit_id"
+    ):
+        units[scheme_id].add(unit_id)
+    return tuple(
+        SchemeRule(
+            pk=scheme.pk,
+            name=scheme.name,
+            label=scheme.label,
+            kind=scheme.kind,
+            discount_rate=scheme.discount_rate,
+            reduction_amount=scheme.reduction_amount,
+            payment_method=scheme.payment_method,
+            is_exclusive=scheme.is_exclusive,
+            priority=scheme.priority,
+            valid_from=scheme.valid_from,
+            valid_until=scheme.valid_until,
+            building_ids=frozenset(buildings[scheme.pk]),
+            unit_ids=frozenset(units[scheme.pk]),
+        )
+        for scheme in schemes
+    )
 
 
-def _apply(scheme: Scheme, price: Decimal) -> Decimal:
+def project_scheme_rules(project_id: int) -> tuple[SchemeRule, ...]:
+    """The project's active price schemes in priority order (one cache read when already loaded)."""
+    version = _rules_version(project_id)
+    rules = _RULES.get((project_id, version))
+    if rules is None:
+        rules = _load_rules(project_id)
+        if len(_RULES) >= _RULES_LIMIT:
+            _RULES.clear()
+        _RULES[(project_id, version)] = rules
+    return rules
+
+
+def schemes_for_unit(*, unit, at: datetime) -> list[SchemeRule]:
+    """The price schemes (not coupons) in force for `unit` at `at`, in application order."""
+    return [rule for rule in project_scheme_rules(unit.project_id) if rule.in_force(at) and rule.targets(unit)]
+
+
+def _apply(scheme: SchemeRule, price: Decimal) -> Decimal:
     if scheme.kind == SchemeKind.DISCOUNT:
         new_price = to_amount(price * scheme.discount_rate)
     else:
@@ -121,7 +223,7 @@ def _apply(scheme: Scheme, price: Decimal) -> Decimal:
 
 
 def price_compute(
-    *, list_price_amount: Decimal, schemes: list[Scheme], payment_method: str
+    *, list_price_amount: Decimal, schemes: list[SchemeRule], payment_method: str
 ) -> tuple[tuple[PriceLine, ...], Decimal, tuple[SkippedScheme, ...]]:
     """Apply `schemes` (already in priority order) to a list price; pure, no queries."""
     price = to_amount(list_price_amount)
@@ -168,7 +270,8 @@ def price_quote(*, unit, payment_method: str, at: datetime | None = None, buyer=
     """The price of `unit` at `at` for `payment_method`: list price, each applied scheme, final price.
 
     With `buyer`, the buyer's paid coupons are listed too (deducted at signing, not in the final
-    price). Queries: one for the schemes, one more for coupons when `buyer` is given.
+    price). Queries: none for the schemes once this process holds them (one cache read checks
+    they are current), one for coupons when `buyer` is given.
     """
     at = at or timezone.now()
     if payment_method not in PaymentMethod.values:

@@ -9,12 +9,13 @@ for everything that can race (the unit, the buyer's quota slots, the request tok
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import FilteredRelation, Q
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from audit.services import audit_record
 from listings.models import UNIT_TRANSITIONS, Unit, UnitStatus, UnitStatusChange
@@ -69,6 +70,7 @@ DEFAULT_HOLD_MINUTES = 30
 DEFAULT_DEPOSIT_AMOUNT = Decimal("20000.00")
 SELECT_ATTEMPTS = 3
 EXPIRY_REASON = "超过支付时限未付定金"
+_LOCK_REASON, _SELECT_REASON = "选房锁定", "选房"
 
 _AVAILABLE, _LOCKED = UnitStatus.AVAILABLE.value, UnitStatus.LOCKED.value
 # The hot path inlines listings' unit_transition for this one move; it must stay an allowed move.
@@ -183,33 +185,30 @@ def _select_once(*, buyer, unit, opening, actor, payment_method, request_token, 
     quote = pricing.price_quote(unit=unit, payment_method=payment_method, at=now)
     hold_minutes = opening.hold_minutes if opening else DEFAULT_HOLD_MINUTES
     assisted = actor.pk != buyer.pk
-    order = None
+    order = Order(
+        project_id=unit.project_id,
+        unit_id=unit.pk,
+        buyer=buyer,
+        customer=customer,
+        consultant=actor if assisted else None,
+        opening=opening,
+        registration_id=registration_id,
+        quota_slot=quota_slot,
+        opening_quota=opening.quota if opening else None,
+        status=OrderStatus.PENDING_PAYMENT,
+        request_token=request_token,
+        payment_method=payment_method,
+        price_version_id=unit.price_version_id,
+        list_price_amount=quote.list_price_amount,
+        price_amount=quote.final_price_amount,
+        price_breakdown=quote.snapshot(),
+        deposit_amount=opening.deposit_amount if opening else DEFAULT_DEPOSIT_AMOUNT,
+        hold_expires_at=now + timedelta(minutes=hold_minutes),
+        created_by=actor,
+    )
     with transaction.atomic():
-        if _lock_unit(unit=unit, opening=opening, actor=actor, now=now):
-            order = Order.objects.create(
-                project_id=unit.project_id,
-                unit_id=unit.pk,
-                buyer=buyer,
-                customer=customer,
-                consultant=actor if assisted else None,
-                opening=opening,
-                registration_id=registration_id,
-                quota_slot=quota_slot,
-                opening_quota=opening.quota if opening else None,
-                status=OrderStatus.PENDING_PAYMENT,
-                request_token=request_token,
-                payment_method=payment_method,
-                price_version_id=unit.price_version_id,
-                list_price_amount=quote.list_price_amount,
-                price_amount=quote.final_price_amount,
-                price_breakdown=quote.snapshot(),
-                deposit_amount=opening.deposit_amount if opening else DEFAULT_DEPOSIT_AMOUNT,
-                hold_expires_at=now + timedelta(minutes=hold_minutes),
-                created_by=actor,
-            )
-            OrderStatusChange.objects.create(
-                order=order, from_status="", to_status=OrderStatus.PENDING_PAYMENT, actor=actor, reason="选房"
-            )
+        selected = _lock_unit_and_insert(order=order, unit=unit, opening=opening, actor=actor, now=now)
+        if selected:
             audit_record(
                 actor=actor,
                 action="sales.order.selected",
@@ -225,7 +224,7 @@ def _select_once(*, buyer, unit, opening, actor, payment_method, request_token, 
                 },
             )
             grid_invalidate([unit.building_id])
-    if order is None:
+    if not selected:
         raise _unit_refusal(unit=unit, opening=opening, now=now)
     return order
 
@@ -246,20 +245,7 @@ def _claim_quota_slot(*, opening: Opening, buyer, now: datetime) -> tuple[int, i
     The slot is only a claim: the partial unique index decides if two parallel requests claim
     the same one. The buyer's own overdue holds are expired first, so they free their slots.
     """
-    rows = list(
-        Registration.objects.filter(opening_id=opening.pk, buyer_id=buyer.pk)
-        .annotate(active=FilteredRelation("orders", condition=Q(orders__status__in=ACTIVE_ORDER_STATUSES)))
-        .values_list(
-            "pk",
-            "fee_status",
-            "turn_starts_at",
-            "turn_ends_at",
-            "active__pk",
-            "active__quota_slot",
-            "active__status",
-            "active__hold_expires_at",
-        )
-    )
+    rows = _standing(opening_id=opening.pk, buyer_id=buyer.pk)
     if not rows:
         raise NotRegistered()
     registration_id, fee_status, turn_starts_at, turn_ends_at = rows[0][:4]
@@ -275,7 +261,7 @@ def _claim_quota_slot(*, opening: Opening, buyer, now: datetime) -> tuple[int, i
         if now >= turn_ends_at:
             raise TurnOver()
     taken, overdue = set(), []
-    for *_ignored, order_id, slot, status, hold_expires_at in rows:
+    for *_registration, order_id, slot, status, hold_expires_at in rows:
         if order_id is None:
             continue
         if status == OrderStatus.PENDING_PAYMENT and hold_expires_at <= now:
@@ -292,17 +278,44 @@ def _claim_quota_slot(*, opening: Opening, buyer, now: datetime) -> tuple[int, i
     return registration_id, free
 
 
+def _standing(*, opening_id: int, buyer_id: int) -> list[tuple]:
+    """The buyer's registration joined with its active orders: (registration id, fee status, turn
+    start, turn end, order id, quota slot, order status, hold end) per row. Plain SQL: on the hot
+    path the ORM's query building costs more than the query."""
+    placeholders = ", ".join(["%s"] * len(ACTIVE_ORDER_STATUSES))
+    sql = f"""
+        SELECT r.id, r.fee_status, r.turn_starts_at, r.turn_ends_at, o.id, o.quota_slot, o.status, o.hold_expires_at
+        FROM {Registration._meta.db_table} r
+        LEFT JOIN {Order._meta.db_table} o ON o.registration_id = r.id AND o.status IN ({placeholders})
+        WHERE r.opening_id = %s AND r.buyer_id = %s
+    """  # noqa: S608 - table names from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(status.value for status in ACTIVE_ORDER_STATUSES), opening_id, buyer_id])
+        rows = cursor.fetchall()
+    return [(row[0], row[1], _aware(row[2]), _aware(row[3]), row[4], row[5], row[6], _aware(row[7])) for row in rows]
+
+
+def _aware(value):
+    """A datetime read with plain SQL, as the ORM would give it (SQLite stores naive UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
+
+
 def _check_not_kept_for_an_opening(unit: Unit, now: datetime) -> None:
     name = Opening.objects.filter(units=unit.pk, ends_at__gt=now).values_list("name", flat=True).first()
     if name is not None:
         raise UnitReservedForOpening(name)
 
 
-def _lock_unit(*, unit: Unit, opening: Opening | None, actor, now: datetime) -> bool:
+def _lock_unit_and_insert(*, order: Order, unit: Unit, opening: Opening | None, actor, now: datetime) -> bool:
     """available → locked, only if the unit is still available at the quoted price (and in the
-    opening's batch), with its history row. True if this request got the unit."""
+    opening's batch); then the order, and both history rows. True if this request got the unit;
+    an IntegrityError if a unique index refused the order (the caller's transaction is undone)."""
     if connection.vendor == "postgresql":
-        return _lock_unit_postgresql(unit=unit, opening=opening, actor=actor, now=now)
+        return _lock_unit_and_insert_postgresql(order=order, unit=unit, opening=opening, actor=actor, now=now)
     candidates = Unit.objects.filter(
         pk=unit.pk, status=_AVAILABLE, list_price_amount=unit.list_price_amount, price_version_id=unit.price_version_id
     )
@@ -311,14 +324,25 @@ def _lock_unit(*, unit: Unit, opening: Opening | None, actor, now: datetime) -> 
     if candidates.update(status=_LOCKED, status_changed_at=now) != 1:
         return False
     UnitStatusChange.objects.create(
-        unit_id=unit.pk, from_status=_AVAILABLE, to_status=_LOCKED, actor=actor, reason="选房锁定"
+        unit_id=unit.pk, from_status=_AVAILABLE, to_status=_LOCKED, actor=actor, reason=_LOCK_REASON
+    )
+    order.save(force_insert=True)
+    OrderStatusChange.objects.create(
+        order=order, from_status="", to_status=OrderStatus.PENDING_PAYMENT, actor=actor, reason=_SELECT_REASON
     )
     return True
 
 
-def _lock_unit_postgresql(*, unit: Unit, opening: Opening | None, actor, now: datetime) -> bool:
-    """The same as the portable path in one round trip: the conditional UPDATE and the history
-    INSERT as one statement. A refused UPDATE matches no row, writes nothing and takes no lock."""
+def _lock_unit_and_insert_postgresql(
+    *, order: Order, unit: Unit, opening: Opening | None, actor, now: datetime
+) -> bool:
+    """The same as the portable path in one round trip: the conditional UPDATE, the unit's history
+    row, the order and its status-change row as one statement. A refused UPDATE matches no row,
+    so nothing else is inserted, nothing is written and no lock is taken."""
+    quote = connection.ops.quote_name
+    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(order, add=True), connection) for field in fields]
+    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
     batch_table = Opening.units.through._meta.db_table
     in_batch = f"AND EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
     sql = f"""
@@ -328,17 +352,35 @@ def _lock_unit_postgresql(*, unit: Unit, opening: Opening | None, actor, now: da
               AND price_version_id IS NOT DISTINCT FROM %s
               {in_batch if opening is not None else ""}
             RETURNING id
+        ), unit_history AS (
+            INSERT INTO {UnitStatusChange._meta.db_table}
+                (unit_id, from_status, to_status, actor_id, reason, changed_at)
+            SELECT id, %s, %s, %s, %s, %s FROM moved
+        ), new_order AS (
+            INSERT INTO {Order._meta.db_table} ({", ".join(quote(field.column) for field in fields)})
+            SELECT {casts} FROM moved
+            RETURNING id
+        ), order_history AS (
+            INSERT INTO {OrderStatusChange._meta.db_table}
+                (order_id, from_status, to_status, actor_id, reason, changed_at)
+            SELECT id, '', %s, %s, %s, %s FROM new_order
         )
-        INSERT INTO {UnitStatusChange._meta.db_table} (unit_id, from_status, to_status, actor_id, reason, changed_at)
-        SELECT id, %s, %s, %s, %s, %s FROM moved
-    """  # noqa: S608 - table names come from model metadata, every value is a parameter
+        SELECT id FROM new_order
+    """  # noqa: S608 - table and column names come from model metadata, every value is a parameter
     params = [_LOCKED, now, unit.pk, _AVAILABLE, unit.list_price_amount, unit.price_version_id]
     if opening is not None:
         params += [opening.pk, unit.pk]
-    params += [_AVAILABLE, _LOCKED, actor.pk, "选房锁定", now]
+    params += [_AVAILABLE, _LOCKED, actor.pk, _LOCK_REASON, now]
+    params += values
+    params += [OrderStatus.PENDING_PAYMENT.value, actor.pk, _SELECT_REASON, now]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    order.pk = row[0]
+    order._state.adding, order._state.db = False, connection.alias
+    return True
 
 
 def _unit_refusal(*, unit: Unit, opening: Opening | None, now: datetime) -> Exception:

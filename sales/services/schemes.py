@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.services import audit_record, snapshot
 from listings.models import Building, Unit
-from sales import permissions
+from sales import permissions, pricing
 from sales.exceptions import CouponNotAvailable, SchemeInvalid
 from sales.models import Coupon, CouponStatus, PaymentMethod, Scheme, SchemeKind
 from shuchang.core.money import to_amount
@@ -89,6 +89,7 @@ def scheme_save(
         scheme.buildings.set(building_ids)
     if unit_ids is not None:
         scheme.units.set(unit_ids)
+    pricing.schemes_changed(scheme.project_id)
     audit_record(
         actor=actor,
         action="sales.scheme.created" if is_new else "sales.scheme.changed",
@@ -146,6 +147,7 @@ def scheme_deactivate(*, scheme: Scheme, actor) -> Scheme:
         raise SchemeInvalid("您无权管理该楼盘的营销方案")
     Scheme.objects.filter(pk=scheme.pk).update(is_active=False, updated_at=timezone.now())
     scheme.is_active = False
+    pricing.schemes_changed(scheme.project_id)
     audit_record(actor=actor, action="sales.scheme.deactivated", target=scheme)
     return scheme
 
@@ -220,9 +222,7 @@ def coupon_mark_refunded(*, coupon: Coupon, actor) -> Coupon:
 
 def coupons_apply_at_signing(*, order, at: datetime) -> list[Coupon]:
     """Mark the buyer's paid coupons that apply to the order's unit as used by it (caller's transaction)."""
-    from sales.pricing import coupon_lines_for
-
-    scheme_ids = [line.scheme_id for line in coupon_lines_for(
+    scheme_ids = [line.scheme_id for line in pricing.coupon_lines_for(
         unit=order.unit, buyer=order.buyer, payment_method=order.payment_method)]  # fmt: skip
     if not scheme_ids:
         return []
