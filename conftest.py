@@ -121,3 +121,12 @@ def _empty_cache_between_tests():
 
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """PBKDF2 at full strength costs ~1 s per user created; tests don't need that strength."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "audit"
-    verbose_name = "操作日志"
+    verbose_name = "日志与备份"
 
     def ready(self):
         from django.db.models.signals import post_migrate

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEntry, Backup, LoginEntry
@@ -34,7 +35,9 @@ def audit_entries_filtered(
 ) -> QuerySet:
     entries = AuditEntry.objects.all()
     if actor:
-        entries = entries.filter(actor_label=actor)
+        # Buyers' labels are masked mobiles, so look the login name up rather than matching the label.
+        actor_ids = get_user_model().objects.filter(username=actor).values("pk")
+        entries = entries.filter(Q(actor_id__in=actor_ids) | Q(actor_label=actor))
     if action:
         entries = entries.filter(action__startswith=action)
     if object_type:

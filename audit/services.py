@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.context import current_request_meta
 from audit.models import AuditEntry, AuditResult, LoginEntry
 from shuchang.core.masking import mask_id_number, mask_mobile
+from shuchang.core.validators import MOBILE_RE
 
 # Field names whose values are personal numbers: stored masked in the log, always.
 _MASKERS = {"id_number": mask_id_number, "mobile": mask_mobile, "phone": mask_mobile}
@@ -49,6 +50,14 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
     return {name: _jsonable(getattr(instance, name)) for name in names}
 
 
+def _actor_label(actor) -> str:
+    """The login name, masked when it is a buyer's mobile number."""
+    if actor is None:
+        return "系统"
+    username = actor.get_username()
+    return mask_mobile(username) if MOBILE_RE.match(username) else username
+
+
 def _role_label(actor) -> str:
     if actor is None or not getattr(actor, "pk", None):
         return ""
@@ -75,7 +84,7 @@ def audit_record(
     actor = actor if actor is not None and getattr(actor, "pk", None) else None
     return AuditEntry.objects.create(
         actor=actor,
-        actor_label=actor.get_username() if actor else "系统",
+        actor_label=_actor_label(actor),
         actor_role=_role_label(actor),
         ip=meta.ip,
         user_agent=meta.user_agent,

@@ -3,12 +3,11 @@ departments and employees. Every write is logged through AuditedModelAdmin."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count
-from django.utils import timezone
 
 from audit.admin_mixins import AuditedModelAdmin
-from audit.services import audit_record, snapshot
+from developers import services
 from developers.models import Company, Department, Employee, News, PropertyManager
 
 
@@ -37,7 +36,9 @@ class NewsAdmin(AuditedModelAdmin):
 
     @admin.action(description="发布所选动态", permissions=["change"])
     def publish_news(self, request, queryset):
-        count = _news_set_published(queryset.filter(is_published=False), actor=request.user, published=True)
+        count = services.news_set_published(
+            news_items=queryset.filter(is_published=False), actor=request.user, published=True
+        )
         if count:
             self.message_user(request, f"已发布 {count} 条公司动态。", messages.SUCCESS)
         else:
@@ -45,38 +46,13 @@ class NewsAdmin(AuditedModelAdmin):
 
     @admin.action(description="撤回所选动态", permissions=["change"])
     def withdraw_news(self, request, queryset):
-        count = _news_set_published(queryset.filter(is_published=True), actor=request.user, published=False)
+        count = services.news_set_published(
+            news_items=queryset.filter(is_published=True), actor=request.user, published=False
+        )
         if count:
             self.message_user(request, f"已撤回 {count} 条公司动态，前台不再显示。", messages.SUCCESS)
         else:
             self.message_user(request, "所选动态均未发布，没有需要撤回的内容。", messages.WARNING)
-
-
-@transaction.atomic
-def _news_set_published(queryset, *, actor, published: bool) -> int:
-    """Publish (first publication sets published_at) or withdraw news items, each one logged.
-
-    Belongs in developers/services.py as `news_publish` / `news_withdraw` once that module exists;
-    kept beside the action until then so the write still has one place and one log entry.
-    """
-    now = timezone.now()
-    count = 0
-    for news in queryset.select_for_update().order_by("pk"):
-        before = snapshot(news, ["is_published", "published_at"])
-        news.is_published = published
-        if published and news.published_at is None:
-            news.published_at = now
-        news.save(update_fields=["is_published", "published_at"])
-        audit_record(
-            actor=actor,
-            action="developers.news.published" if published else "developers.news.withdrawn",
-            target=news,
-            before=before,
-            after=snapshot(news, ["is_published", "published_at"]),
-            data={"via": "admin"},
-        )
-        count += 1
-    return count
 
 
 @admin.register(PropertyManager)

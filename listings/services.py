@@ -126,8 +126,15 @@ def unit_withhold(*, unit: Unit, actor, reason: str) -> Unit:
 
 @transaction.atomic
 def unit_release(*, unit: Unit, actor, reason: str = "") -> Unit:
-    """解除销控: a withheld unit goes back on sale."""
-    unit_transition_one(unit=unit, to_status=UnitStatus.AVAILABLE, actor=actor, reason=reason)
+    """解除销控: a withheld unit returns to where it was before — on sale, or still unpublished."""
+    withheld_from = (
+        UnitStatusChange.objects.filter(unit=unit, to_status=UnitStatus.WITHHELD)
+        .order_by("-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    back_to = UnitStatus.DRAFT if withheld_from == UnitStatus.DRAFT else UnitStatus.AVAILABLE
+    unit_transition_one(unit=unit, to_status=back_to, actor=actor, reason=reason)
     audit_record(
         actor=actor,
         action="listings.unit.released",

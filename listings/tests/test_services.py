@@ -129,3 +129,14 @@ def test_building_generation_numbers_and_prices_units_by_floor():
     assert top.unit_price_amount == Decimal("16360.00")
     assert top.list_price_amount == Decimal("1458003.20")
     assert AuditEntry.objects.get(action="listings.building.created").after["units"] == 36
+
+
+@pytest.mark.django_db
+def test_releasing_a_unit_withheld_before_publication_returns_it_to_draft(sales_manager):
+    building = building_with_units(floors=1, units_per_floor=1, publish=False)
+    unit = building.units.get()
+    services.unit_withhold(unit=unit, actor=sales_manager, reason="留作样板间")
+
+    services.unit_release(unit=Unit.objects.get(pk=unit.pk), actor=sales_manager)
+
+    assert Unit.objects.get(pk=unit.pk).status == UnitStatus.DRAFT
