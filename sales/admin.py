@@ -96,6 +96,12 @@ def _scoped_projects(request, instance):
     return projects
 
 
+def _limit(form, name: str, queryset) -> None:
+    """Limit a picker to `queryset` (absent when the user may only view: the form is read-only)."""
+    if name in form.fields:
+        form.fields[name].queryset = queryset
+
+
 class ServiceCheckedForm(forms.ModelForm):
     """Runs the service's own validation on the built instance; its Chinese message replaces the
     model constraints' generic ones."""
@@ -139,8 +145,8 @@ class OpeningForm(ServiceCheckedForm):
         super().__init__(*args, **kwargs)
         if request is not None:
             projects = _scoped_projects(request, self.instance)
-            self.fields["units"].queryset = Unit.objects.filter(project__in=projects).select_related("building")
-            self.fields["buildings"].queryset = Building.objects.filter(project__in=projects)
+            _limit(self, "units", Unit.objects.filter(project__in=projects).select_related("building"))
+            _limit(self, "buildings", Building.objects.filter(project__in=projects))
 
     def service_check(self, instance) -> None:
         services.opening_validate(instance)
@@ -259,8 +265,8 @@ class SchemeForm(ServiceCheckedForm):
         super().__init__(*args, **kwargs)
         if request is not None:
             projects = _scoped_projects(request, self.instance)
-            self.fields["buildings"].queryset = Building.objects.filter(project__in=projects)
-            self.fields["units"].queryset = Unit.objects.filter(project__in=projects)
+            _limit(self, "buildings", Building.objects.filter(project__in=projects))
+            _limit(self, "units", Unit.objects.filter(project__in=projects))
 
     def service_check(self, instance) -> None:
         services.scheme_validate(instance)
@@ -554,7 +560,7 @@ class SalesChangeForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        if request is not None:
+        if request is not None and "order" in self.fields:  # an existing change is shown read-only
             self.fields["order"].queryset = filter_by_scope(
                 Order.objects.filter(status__in=[OrderStatus.RESERVED, OrderStatus.SIGNED]), request.user
             )

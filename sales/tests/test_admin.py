@@ -113,3 +113,28 @@ def test_a_change_is_applied_and_approved_in_the_admin(client, consultant, sales
     order.refresh_from_db()
     assert change.status == SalesChangeStatus.EXECUTED and change.applicant == consultant
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_existing_records_open_read_only_where_they_change_only_through_services(
+    client, consultant, sales_manager, buyer, units, opening, project
+):
+    from sales import services
+
+    factories.registered(opening, buyer)
+    order = select(buyer, units[0], opening)
+    services.order_reserve(order=order, actor=None, paid_at=timezone.now())
+    order.refresh_from_db()
+    change = services.sales_change_apply(
+        order=order, kind="cancel", payload={"deposit_disposition": "refund"}, reason="客户申请", actor=consultant
+    )
+    customer = services.customer_create(project=project, actor=consultant, name="陈小明", mobile="13600136001")
+
+    for user in (consultant, sales_manager):
+        client.force_login(user)
+        for url in (
+            f"/admin/sales/order/{order.pk}/change/",
+            f"/admin/sales/saleschange/{change.pk}/change/",
+            f"/admin/sales/opening/{opening.pk}/change/",
+            f"/admin/sales/customer/{customer.pk}/change/",
+        ):
+            assert client.get(url).status_code == 200, (user, url)
