@@ -6,11 +6,12 @@ loans priced earlier keep the rate of their contract date.
 """
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 
-from loans import services, views
+from loans import selectors, services, views
 from loans.calculator import format_rate
-from loans.models import Bank, LoanPolicy, LoanProduct, LprRate, ProvidentFundRate
+from loans.models import Bank, LoanApplication, LoanPlan, LoanPolicy, LoanProduct, LprRate, ProvidentFundRate
 
 
 class LoanSettingAdmin(admin.ModelAdmin):
@@ -81,6 +82,7 @@ class LoanProductAdmin(LoanSettingAdmin):
         custom = [
             path("plans/", wrap(views.plan_generator), name="loans_loanproduct_plans"),
             path("plans/export/", wrap(views.plan_export), name="loans_loanproduct_plans_export"),
+            path("plans/save/", wrap(views.plan_save), name="loans_loanproduct_plans_save"),
         ]
         return custom + super().get_urls()
 
@@ -120,3 +122,59 @@ class LoanPolicyAdmin(LoanSettingAdmin):
     @admin.display(description="国家最低首付比例")
     def min_down(self, obj):
         return f"{obj.min_down_payment_ratio:.0%}"
+
+
+def _page_link(name: str, pk: int, text: str) -> str:
+    try:
+        return format_html('<a href="{}">{}</a>', reverse(name, args=[pk]), text)
+    except NoReverseMatch:  # the loan pages are not mounted in the root URLs yet
+        return "—"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Saved plans and applications change only through their pages and services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoanPlan)
+class LoanPlanAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "customer", "loan_amount", "first_payment_amount", "contract_on", "created_at", "page"]
+    list_filter = ["kind", "bank_name"]
+    exclude = ["snapshot", "fingerprint"]
+
+    def get_queryset(self, request):
+        return selectors.loan_plan_list_for_user(request.user)
+
+    @admin.display(description="贷款总额")
+    def loan_amount(self, obj):
+        return obj.loan_amount
+
+    @admin.display(description="查看")
+    def page(self, obj):
+        return _page_link("loans:plan_detail", obj.pk, "方案详情")
+
+
+@admin.register(LoanApplication)
+class LoanApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "order", "product", "amount", "status", "submitted_at", "page"]
+    list_filter = ["status", "product__bank"]
+    search_fields = ["order__unit__code", "bank_reference"]
+
+    def get_queryset(self, request):
+        return selectors.loan_application_list_for_user(request.user)
+
+    @admin.display(description="申请号")
+    def number(self, obj):
+        return obj.number
+
+    @admin.display(description="办理")
+    def page(self, obj):
+        return _page_link("loans:application_detail", obj.pk, "办理")

@@ -8,6 +8,7 @@ from django import forms
 from loans import plans, selectors
 from loans.calculator import METHOD_LABELS, PREPAYMENT_MODE_LABELS, Method, PrepaymentMode
 from loans.choices import HomeType
+from loans.models import LoanDocumentKind
 
 LOAN_TYPES = [("commercial", "商业贷款"), ("provident", "公积金贷款"), ("combined", "组合贷款")]
 _HUNDRED = Decimal(100)
@@ -148,7 +149,16 @@ TERM_CHOICES = [(years, f"{years}年") for years in plans.DEFAULT_TERMS]
 class PlanForm(forms.Form):
     """What the sales manager knows about the customer; a GET form, since generating stores nothing."""
 
-    customer_name = forms.CharField(label="客户姓名", max_length=50, required=False, help_text="打印在方案上，可不填")
+    customer = forms.ModelChoiceField(
+        label="客户",
+        queryset=None,
+        required=False,
+        empty_label="（不选客户：只测算，不保存）",
+        help_text="选择客户后可将方案保存给客户，购房者在“我的贷款方案”中查看",
+    )
+    customer_name = forms.CharField(
+        label="打印姓名", max_length=50, required=False, help_text="打印在方案上；不填则用所选客户的姓名"
+    )
     project = forms.ModelChoiceField(
         label="楼盘", queryset=None, required=False, empty_label="（不选房源，直接填写总价）"
     )
@@ -196,9 +206,10 @@ class PlanForm(forms.Form):
         self.user = user
         self.unit = None
         self.fields["project"].queryset = selectors.projects_for_loan_plan(user)
+        self.fields["customer"].queryset = selectors.customers_for_loan_plans(user)
 
     FIELDSETS = (
-        ("客户与房源", ("customer_name", "project", "unit_code", "price")),
+        ("客户与房源", ("customer", "customer_name", "project", "unit_code", "price")),
         (
             "客户资金与收入",
             (
@@ -246,6 +257,13 @@ class PlanForm(forms.Form):
             data["provident_ceiling"] = None  # a ceiling without eligibility means nothing
         return data
 
+    def printed_name(self) -> str:
+        """The name printed on the plan: typed, else the chosen customer's."""
+        data = self.cleaned_data
+        if data.get("customer_name"):
+            return data["customer_name"]
+        return data["customer"].name if data.get("customer") else ""
+
     def plan_request(self) -> plans.PlanRequest:
         data = self.cleaned_data
         zero = Decimal("0.00")
@@ -261,3 +279,73 @@ class PlanForm(forms.Form):
             provident_ceiling=data.get("provident_ceiling"),
             terms=tuple(data["terms"]),
         )
+
+
+# ---- applications ---------------------------------------------------------------------------
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.bank.name} · {obj.name}（{obj.get_kind_display()}）"
+
+
+class ApplicationForm(forms.Form):
+    product = ProductChoiceField(label="贷款产品", queryset=None, empty_label="请选择银行与产品")
+    amount = _amount_field("申请金额（元）", required=True, min_value=Decimal("0.01"))
+    term_years = forms.IntegerField(
+        label="贷款期限（年）",
+        min_value=1,
+        max_value=30,
+        error_messages={"required": "请填写贷款期限", "min_value": "贷款期限至少1年", "max_value": "贷款期限最长30年"},
+    )
+    method = forms.ChoiceField(
+        label="还款方式", choices=list(METHOD_LABELS.items()), widget=forms.RadioSelect, initial=Method.EQUAL_INSTALMENT
+    )
+    plan = forms.ModelChoiceField(label="参考的贷款方案", queryset=None, required=False, empty_label="（不参考方案）")
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = selectors.products_for_application()
+        self.fields["plan"].queryset = selectors.loan_plans_for_order(order)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=LoanDocumentKind.choices)
+    file = forms.FileField(
+        label="文件",
+        help_text="PDF、JPG或PNG，单个文件不超过10MB",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        error_messages={"required": "请选择要上传的文件", "empty": "文件是空的，请重新选择"},
+    )
+
+
+class ReviewStartForm(forms.Form):
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class ApproveForm(forms.Form):
+    approved_amount = _amount_field("批准金额（元）", required=True, min_value=Decimal("0.01"))
+    approved_rate = _rate_field("批准年利率（%）")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def rate_fraction(self) -> Decimal | None:
+        rate = self.cleaned_data.get("approved_rate")
+        return None if rate is None else rate / _HUNDRED
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="未获批准的原因", max_length=200, error_messages={"required": "请填写未获批准的原因"}
+    )
+
+
+class DisburseForm(forms.Form):
+    amount = _amount_field("放款金额（元）", required=True, min_value=Decimal("0.01"))
+    disbursed_on = forms.DateField(
+        label="放款日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写放款日期", "invalid": "请输入正确的日期"},
+    )
+    bank_reference = forms.CharField(
+        label="银行放款流水号", max_length=64, error_messages={"required": "请填写银行放款流水号"}
+    )

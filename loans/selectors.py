@@ -1,14 +1,28 @@
-"""Loan reads: the rates and policy in force on a date, products ready for the plan generator."""
+"""Loan reads: rates and policy in force on a date, products for the plan generator, and the
+`*_for_user` selectors of saved plans and applications (a stranger gets 404)."""
 
 from datetime import date
 
+from django.db.models import QuerySet
+from django.http import Http404
+
 from accounts.scope import filter_by_scope
 from listings.models import Project, Unit
-from loans import plans
+from loans import permissions, plans
 from loans.calculator import format_rate
 from loans.choices import HomeType, RateRule
 from loans.exceptions import RateNotConfigured
-from loans.models import LoanPolicy, LoanProduct, LprRate, ProvidentFundRate
+from loans.models import (
+    LoanApplication,
+    LoanDocument,
+    LoanPlan,
+    LoanPolicy,
+    LoanProduct,
+    LprRate,
+    ProvidentFundRate,
+)
+from sales import selectors as sales_selectors
+from sales.models import Customer, Order, OrderStatus
 from shuchang.core.formatting import chinese_date
 
 
@@ -121,3 +135,101 @@ def unit_for_loan_plan(*, user, project_id: int, code: str):
 def projects_for_loan_plan(user):
     """The projects whose units the user may price a plan for."""
     return filter_by_scope(Project.objects.order_by("name"), user, project_path="pk")
+
+
+# ---- saved plans and applications -----------------------------------------------------------
+
+
+def customers_for_loan_plans(user) -> QuerySet:
+    """The customers `user` may save plans for: those sales lets them see, if they may save plans."""
+    if not user.is_authenticated or not user.has_perm("loans.add_loanplan"):
+        return Customer.objects.none()
+    return sales_selectors.customer_list_for_user(user)
+
+
+def loan_plan_list_for_user(user) -> QuerySet[LoanPlan]:
+    """A buyer's own saved plans (through their customer records), or the plans of a staff scope."""
+    if not user.is_authenticated:
+        return LoanPlan.objects.none()
+    if user.is_staff:
+        if not user.has_perm("loans.view_loanplan"):
+            return LoanPlan.objects.none()
+        plans_ = filter_by_scope(LoanPlan.objects.all(), user, "customer__project")
+    else:
+        plans_ = LoanPlan.objects.filter(customer__user=user)
+    return plans_.select_related("customer__project").order_by("-id")
+
+
+def loan_plan_get_for_user(user, pk: int) -> LoanPlan:
+    plan = loan_plan_list_for_user(user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404("贷款方案不存在")
+    return plan
+
+
+def loan_application_list_for_user(user, *, status: str = "") -> QuerySet[LoanApplication]:
+    """A buyer's own applications, or those of the projects in a staff member's scope."""
+    if not user.is_authenticated:
+        return LoanApplication.objects.none()
+    if user.is_staff:
+        if not user.has_perm("loans.view_loanapplication"):
+            return LoanApplication.objects.none()
+        applications = filter_by_scope(LoanApplication.objects.all(), user, "order__project")
+    else:
+        applications = LoanApplication.objects.filter(order__buyer=user)
+    if status:
+        applications = applications.filter(status=status)
+    return applications.select_related("order__unit", "order__project", "product__bank").order_by("-id")
+
+
+def loan_application_get_for_user(user, pk: int) -> LoanApplication:
+    application = loan_application_list_for_user(user).filter(pk=pk).first()
+    if application is None:
+        raise Http404("贷款申请不存在")
+    return application
+
+
+def loan_document_get_for_user(user, *, application_pk: int, pk: int) -> LoanDocument:
+    """A document of an application the user may see; anyone else gets 404, as for the application."""
+    application = loan_application_get_for_user(user, application_pk)
+    document = application.documents.filter(pk=pk).first()
+    if document is None:
+        raise Http404("材料不存在")
+    return document
+
+
+def loan_application_detail(application: LoanApplication) -> dict:
+    return {
+        "timeline": list(application.status_changes.select_related("actor").order_by("id")),
+        "documents": list(application.documents.order_by("id")),
+    }
+
+
+def orders_open_for_loans(user) -> QuerySet[Order]:
+    """The buyer's own orders a loan may be applied for (认购 or signed)."""
+    if not user.is_authenticated or user.is_staff:
+        return Order.objects.none()
+    return (
+        Order.objects.filter(buyer=user, status__in=[OrderStatus.RESERVED, OrderStatus.SIGNED])
+        .select_related("unit", "project")
+        .order_by("-id")
+    )
+
+
+def order_for_loan_application(user, pk: int) -> Order:
+    """An order the user may apply for (its buyer, or staff in scope who may submit); else 404."""
+    order = sales_selectors.order_list_for_user(user).filter(pk=pk).first()
+    if order is None or not permissions.can_apply_for_order(user, order):
+        raise Http404("订单不存在")
+    return order
+
+
+def loan_plans_for_order(order: Order) -> QuerySet[LoanPlan]:
+    """The plans saved for the order's customer, to refer to in an application."""
+    if order.customer_id is None:
+        return LoanPlan.objects.none()
+    return LoanPlan.objects.filter(customer_id=order.customer_id).order_by("-id")
+
+
+def products_for_application() -> QuerySet[LoanProduct]:
+    return LoanProduct.objects.filter(is_active=True, bank__is_active=True).select_related("bank")

@@ -1,4 +1,4 @@
-"""Loan support (贷款支持): banks, loan products and the dated rate tables they price from.
+"""Banks, loan products and the dated rate tables they price from.
 
 Rates and ratios are Decimal fractions (0.035 is 3.50%). Interest rates end in `_rate`;
 other fractions (down payment, debt-to-income) end in `_ratio`. Rate rows are never edited
@@ -14,11 +14,8 @@ from django.db.models import Q
 from loans.choices import HomeType, LoanKind, RateRule
 from shuchang.core.money import AmountField
 
-__all__ = ["Bank", "HomeType", "LoanKind", "LoanPolicy", "LoanProduct", "LprRate", "ProvidentFundRate", "RateRule"]
-
 MAX_RATE = Decimal("0.24")
 LEGAL_MAX_TERM_YEARS = 30  # 《个人住房贷款管理办法》: a housing loan runs at most 30 years
-SHORT_TERM_MONTHS = 60  # the rate tables' buckets: up to 5 years, and more than 5 years
 
 
 def _rate_between(field: str, name: str) -> models.CheckConstraint:

@@ -1,25 +1,23 @@
-"""Loan writes and the plan generator's entry point.
+"""The plan generator's entry point, exports of a plan, and saving a plan to a customer."""
 
-Banks, products, rate rows and the policy are edited in the admin through `loan_setting_save`,
-which writes the operation log with before and after. Rate rows are never deleted: a loan keeps
-the rate of its contract date, so history must stay.
-"""
-
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record, snapshot
+from audit.services import audit_record
 from loans import exports, plans, selectors
 from loans.exceptions import LoanInputError
+from loans.models import LoanPlan
 
 
 def loan_plans_generate(*, actor, request: plans.PlanRequest, contract_on: date, rank_by: str) -> plans.PlanResult:
     """Every plan for `request` across the active products, priced at the rates of `contract_on`.
 
-    A read: nothing is stored (saving a plan to a customer comes with sales.Customer).
+    A read: nothing is stored; `loan_plan_save` keeps the option a customer chooses.
     """
     products = selectors.plan_products(on=contract_on)
     policy = selectors.plan_policy(on=contract_on)
@@ -80,19 +78,49 @@ def loan_plan_export(
 
 
 @transaction.atomic
-def loan_setting_save(*, instance: models.Model, actor) -> models.Model:
-    """Create or change a bank, product, rate row or policy, with before/after in the operation log."""
-    model = type(instance)
-    is_new = instance.pk is None
-    before = None if is_new else snapshot(model.objects.select_for_update().get(pk=instance.pk))
-    instance.full_clean()
-    instance.save()
-    label = model._meta.model_name
+def loan_plan_save(*, actor, customer, result: plans.PlanResult, key: str, contract_on: date) -> tuple[LoanPlan, bool]:
+    """Keep one option of `result` for `customer` (the buyer then sees it in their account).
+
+    Returns (plan, created): saving the same figures again returns the first plan.
+    """
+    if not selectors.customers_for_loan_plans(actor).filter(pk=customer.pk).exists():
+        raise LoanInputError("无权为该客户保存贷款方案")
+    option = result.option(key)
+    if option is None:
+        raise LoanInputError("该方案已不在可选方案中，请重新生成后再保存")
+    snapshot = {**plans.plan_snapshot(option, result.request), "contract_on": contract_on.isoformat()}
+    fingerprint = hashlib.sha256(json.dumps(snapshot, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    existing = LoanPlan.objects.filter(customer=customer, fingerprint=fingerprint).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            plan = LoanPlan.objects.create(
+                customer=customer,
+                fingerprint=fingerprint,
+                kind=option.kind,
+                bank_name=option.bank_name,
+                products_label="；".join(product.name for product in option.products),
+                term_years=option.term_years,
+                method=option.method,
+                price_amount=result.request.price,
+                down_payment_amount=option.down_payment,
+                commercial_amount=option.commercial_amount,
+                provident_amount=option.provident_amount,
+                commercial_rate=option.commercial_rate,
+                provident_rate=option.provident_rate,
+                first_payment_amount=option.first_payment,
+                total_interest_amount=option.total_interest,
+                contract_on=contract_on,
+                snapshot=snapshot,
+                created_by=actor,
+            )
+    except IntegrityError:  # the same plan saved by a parallel request
+        return LoanPlan.objects.get(customer=customer, fingerprint=fingerprint), False
     audit_record(
         actor=actor,
-        action=f"loans.{label}.{'created' if is_new else 'changed'}",
-        target=instance,
-        before=before,
-        after=snapshot(instance),
+        action="loans.plan.saved",
+        target=plan,
+        data={"customer": customer.pk, "plan": option.key, "loan_amount": option.loan_amount},
     )
-    return instance
+    return plan, True

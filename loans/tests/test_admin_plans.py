@@ -78,8 +78,8 @@ def test_anonymous_and_buyers_are_sent_to_the_admin_login(client, buyer):
         assert "login" in response["Location"] and "next=" in response["Location"]
 
 
-def test_staff_without_the_permission_are_refused(client, consultant):
-    client.force_login(consultant)
+def test_staff_without_the_permission_are_refused(client, finance):
+    client.force_login(finance)  # finance reads loans but does not plan them
 
     response = client.get(_plans_url(), CUSTOMER)
     export = client.get(_export_url(), {**CUSTOMER, "plan": "x", "format": "pdf"})

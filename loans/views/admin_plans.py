@@ -1,46 +1,19 @@
-"""Pages: the buyer's mortgage calculator, and the plan generator inside the admin."""
+"""The plan generator inside the admin: generate, print or export, save to a customer."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_GET, require_POST
 
-from loans import calculator, charts, forms, selectors, services
-from loans.exceptions import LoanInputError
+from loans import forms, services
 from loans.models import LoanProduct
 from shuchang.core.exceptions import DomainError
 
 PLAN_PERMISSION = "loans.generate_loan_plan"
-
-
-@login_not_required
-@require_GET
-@vary_on_headers("HX-Request")
-def calculator_page(request):
-    """房贷计算器: recalculates as the buyer types (htmx swaps #results); a plain GET form without JS."""
-    defaults = selectors.calculator_defaults(on=timezone.localdate())
-    form = forms.CalculatorForm(request.GET or forms.CalculatorForm.initial_data(defaults))
-    quote = None
-    if form.is_valid():
-        try:
-            quote = calculator.quote(**form.quote_arguments())
-        except LoanInputError as error:
-            form.add_error(None, error.message)
-    context = {
-        "form": form,
-        "quote": quote,
-        "chart": charts.principal_interest_chart(quote.schedule) if quote else None,
-        "years": calculator.by_year(quote.schedule) if quote else [],
-        "defaults": defaults,
-    }
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "loans/calculator.html#results" if partial else "loans/calculator.html", context)
 
 
 def _require_plan_permission(user) -> None:
@@ -71,6 +44,7 @@ def plan_generator(request, *, admin_context: dict):
             result = _generate(request, form)
         except DomainError as error:
             form.add_error(None, error.message)
+    customer = form.cleaned_data.get("customer") if result else None
     context = {
         **admin_context,
         "title": "生成贷款方案",
@@ -78,6 +52,8 @@ def plan_generator(request, *, admin_context: dict):
         "form": form,
         "result": result,
         "unit": form.unit,
+        "customer": customer,
+        "can_save": customer is not None and request.user.has_perm("loans.add_loanplan"),
         "query": request.GET.urlencode(),
     }
     return render(request, "loans/admin/plan_generator.html", context)
@@ -101,7 +77,7 @@ def plan_export(request, *, admin_context: dict):
             key=key,
             file_format=file_format,
             contract_on=form.cleaned_data["contract_on"],
-            customer_name=form.cleaned_data["customer_name"],
+            customer_name=form.printed_name(),
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -109,3 +85,32 @@ def plan_export(request, *, admin_context: dict):
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = content_disposition_header(True, exported.filename)
     return response
+
+
+@require_POST
+def plan_save(request, *, admin_context: dict):
+    """保存到客户: the chosen option, regenerated from the same figures, kept for the customer."""
+    _require_plan_permission(request.user)
+    query = request.GET.copy()
+    back = f"{reverse('admin:loans_loanproduct_plans')}?{query.urlencode()}"
+    form = forms.PlanForm(query, user=request.user)
+    if not form.is_valid() or form.cleaned_data.get("customer") is None:
+        messages.error(request, "请先选择客户并填写正确的客户信息，再保存方案")
+        return redirect(back)
+    customer = form.cleaned_data["customer"]
+    try:
+        plan, created = services.loan_plan_save(
+            actor=request.user,
+            customer=customer,
+            result=_generate(request, form),
+            key=request.POST.get("plan", ""),
+            contract_on=form.cleaned_data["contract_on"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    if created:
+        messages.success(request, f"已将“{plan}”保存到客户 {customer}，购房者可在“我的贷款方案”中查看")
+    else:
+        messages.info(request, f"该方案已保存过（{plan}），未重复保存")
+    return redirect(back)
