@@ -190,9 +190,10 @@ def unit_panel(request, pk: int):
     _require(request.user, "listings.view_unit")
     unit = _unit_or_404(request.user, pk)
     can_see_orders = request.user.has_perm("sales.view_order")
-    order = selectors.order_active_for_unit(unit.pk) if can_see_orders else None
-    if order is not None:
-        unit.refresh_from_db(fields=["status"])  # lazy expiry may just have released it
+    order = None
+    if can_see_orders:
+        order = selectors.order_active_for_unit(unit.pk)
+        unit.refresh_from_db(fields=["status"])  # reading the order may just have expired it and freed the unit
     may_withhold = request.user.has_perm("listings.withhold_unit")
     return render(
         request,
