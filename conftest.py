@@ -68,6 +68,7 @@ def buyer(roles):
 
     user = buyer_register(mobile="13800138000", password="Test-pass-2026")
     buyer_verify_identity(user=user, real_name="张三", id_number="11010519491231002X")
+    user.refresh_from_db()
     return user
 
 
@@ -77,6 +78,7 @@ def other_buyer(roles):
 
     user = buyer_register(mobile="13900139000", password="Test-pass-2026")
     buyer_verify_identity(user=user, real_name="李四", id_number="440524198001010013")
+    user.refresh_from_db()
     return user
 
 

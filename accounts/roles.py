@@ -36,9 +36,50 @@ _VIEW_INVENTORY = (
     "listings.view_publicationbatch",
 )
 
+_SALES_CONSULTANT = (
+    "sales.view_customer",
+    "sales.add_customer",
+    "sales.change_customer",
+    "sales.view_followup",
+    "sales.add_followup",
+    "sales.view_scheme",
+    "sales.view_opening",
+    "sales.view_registration",
+    "sales.view_order",
+    "sales.view_orderstatuschange",
+    "sales.view_ordercobuyer",
+    "sales.assist_order",
+    "sales.cancel_order",
+    "sales.view_saleschange",
+    "sales.add_saleschange",
+    "sales.view_coupon",
+)
+_SALES_MANAGER = (
+    *_SALES_CONSULTANT,
+    "sales.view_all_customers",
+    "sales.add_scheme",
+    "sales.change_scheme",
+    "sales.add_opening",
+    "sales.change_opening",
+    "sales.draw_lottery",
+    "sales.approve_saleschange",
+)
+_SALES_FINANCE = (
+    "sales.view_customer",
+    "sales.view_all_customers",
+    "sales.view_scheme",
+    "sales.view_opening",
+    "sales.view_registration",
+    "sales.view_order",
+    "sales.view_orderstatuschange",
+    "sales.view_ordercobuyer",
+    "sales.view_saleschange",
+    "sales.view_coupon",
+)
+
 ROLES: dict[str, Role] = {
     BUYER: Role(BUYER, "购房者", ()),
-    CONSULTANT: Role(CONSULTANT, "置业顾问", _VIEW_INVENTORY),
+    CONSULTANT: Role(CONSULTANT, "置业顾问", (*_VIEW_INVENTORY, *_SALES_CONSULTANT)),
     SALES_MANAGER: Role(
         SALES_MANAGER,
         "销售经理",
@@ -59,9 +100,10 @@ ROLES: dict[str, Role] = {
             "listings.import_prices",
             "listings.publish_unit",
             "listings.withhold_unit",
+            *_SALES_MANAGER,
         ),
     ),
-    FINANCE: Role(FINANCE, "财务", _VIEW_INVENTORY),
+    FINANCE: Role(FINANCE, "财务", (*_VIEW_INVENTORY, *_SALES_FINANCE)),
     ADMINISTRATOR: Role(
         ADMINISTRATOR,
         "系统管理员",

@@ -59,7 +59,10 @@ def roles_sync() -> dict[str, int]:
         permissions = []
         for dotted in role.permissions:
             app_label, codename = dotted.split(".", 1)
-            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            try:
+                permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            except Permission.DoesNotExist:
+                raise LookupError(f"role {role.code} names {dotted}, which no model declares") from None
         group.permissions.set(permissions)
         counts[role.code] = len(permissions)
     return counts

@@ -9,7 +9,7 @@ An archive (`<name>.tar`) holds:
 
 The dump is run by hand rather than through django-dbbackup because the manifest must be computed
 in the very snapshot pg_dump reads (`pg_dump --snapshot`), which that library cannot pass; see
-docs/decisions/backups.md.
+docs/decisions/0005-backups.md.
 """
 
 import hashlib

@@ -97,7 +97,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shuchang.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'shuchang.sqlite3'}",
         # Persistent connections: a new connection per request costs most of a request's time.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
         conn_health_checks=True,
@@ -122,7 +122,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 # By account, not by IP: a sales office shares one address, and locking it would stop every consultant
-# (docs/decisions/login-lockout.md). Hence axes' IP warning is silenced on purpose.
+# (docs/decisions/0008-login-lockout.md). Hence axes' IP warning is silenced on purpose.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
@@ -214,6 +214,8 @@ BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "90"))
 
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal-chain": {"task": "audit.tasks.audit_seal_chain_task", "schedule": 10.0},
+    # Lazy expiry on read covers a stuck worker; this sweep frees units nobody looks at.
+    "sales-expire-overdue-orders": {"task": "sales.tasks.orders_expire_overdue_task", "schedule": 15.0},
     "backup-automatic": {
         "task": "audit.tasks.backup_create_automatic_task",
         "schedule": timedelta(days=BACKUP_INTERVAL_DAYS),
@@ -222,6 +224,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 _ = crontab  # later schedules use crontab(hour=…, minute=…)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind our own reverse proxy the client address is in X-Forwarded-For; never trust it otherwise.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Production normally lets the proxy serve /media/ from the media volume; this serves it from Django.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
