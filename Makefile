@@ -12,7 +12,7 @@ TEST_DB := $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_U
 # An empty DATABASE_URL is not "unset" to the settings: without PostgreSQL, remove it from the environment.
 WITH_TEST_DB := $(if $(TEST_DB),DATABASE_URL=$(TEST_DB),env -u DATABASE_URL)
 
-.PHONY: help install run test e2e lint format migrate demo worker clean bench-opening
+.PHONY: help install run test e2e lint format migrate demo worker clean bench-opening bench-backup
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -58,3 +58,10 @@ e2e: install ## only the browser tests (Debian's Chromium via Playwright), on th
 
 clean: ## remove the local database, media and task queue files
 	rm -rf var
+
+bench-backup: install ## backup / verify / restore times: demo data + 1M log rows on PostgreSQL (BENCH_LOG_ROWS=…)
+	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_backup" -c "CREATE DATABASE shuchang_bench_backup"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuchang_bench_backup SHUCHANG_VAR_DIR=$(CURDIR)/var/bench-backup \
+	  sh -c '$(BIN)/python manage.py migrate -v0 && $(BIN)/python manage.py sync_roles -v0 >/dev/null && \
+	         $(BIN)/python manage.py bench_backup --log-rows $${BENCH_LOG_ROWS:-1000000}'
+	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_backup"
