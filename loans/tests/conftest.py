@@ -1,7 +1,12 @@
 """Loan fixtures: the role permissions proposed in loans.permissions (and sales.permissions) granted
 to the role groups, a reserved order of a verified buyer, and private storage in a temporary folder."""
 
+import importlib
+import os
+from pathlib import Path
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.utils import timezone
@@ -87,3 +92,35 @@ def reserved_order(buyer, units):
     services.order_reserve(order=order, actor=None, paid_at=timezone.now())
     order.refresh_from_db()
     return order
+
+
+# ---- browser tests --------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download: works on a closed network).
+
+    Module-scoped, so it is closed before tests/e2e starts its own: two sync Playwright sessions
+    cannot run in one thread at once.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in the test thread; the thread runs no async code itself.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def seed_rates(transactional_db):
+    """The seeded rates and products, put back: an earlier transactional test's flush may have
+    emptied them. (serialized_rollback cannot do it: Playwright's event loop gives the test body
+    its own database connection object, one without the serialized copy.)"""
+    importlib.import_module("loans.migrations.0002_seed_rates").seed(apps, None)

@@ -1,34 +1,9 @@
 """The calculator in Debian's Chromium: results follow the buyer's typing (htmx), and the plain form
 works with JavaScript switched off."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; the thread runs no async code itself.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-# serialized_rollback: the seeded rate tables must be there although live_server flushes the database.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.urls("loans.tests.urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.e2e, pytest.mark.urls("loans.tests.urls"), pytest.mark.django_db(transaction=True)]
 
 
 def _page(chromium, live_server, *, javascript: bool = True):
@@ -39,7 +14,7 @@ def _page(chromium, live_server, *, javascript: bool = True):
     return context, context.new_page()
 
 
-def test_results_follow_the_buyers_typing(chromium, live_server):
+def test_results_follow_the_buyers_typing(chromium, live_server, seed_rates):
     context, page = _page(chromium, live_server)
     try:
         page.goto("/loans/calculator/")
@@ -60,7 +35,7 @@ def test_results_follow_the_buyers_typing(chromium, live_server):
         context.close()
 
 
-def test_the_form_works_without_javascript(chromium, live_server):
+def test_the_form_works_without_javascript(chromium, live_server, seed_rates):
     context, page = _page(chromium, live_server, javascript=False)
     try:
         page.goto("/loans/calculator/")
