@@ -15,7 +15,7 @@ from sales.models import Order
 
 def _locked_open(held: HeldPayment, actor) -> HeldPayment:
     require(actor, "payments.resolve_heldpayment", held.project_id, "您没有处理暂挂款的权限")
-    held = HeldPayment.objects.select_for_update().select_related("trade", "trade__method").get(pk=held.pk)
+    held = HeldPayment.objects.select_for_update(of=("self",)).select_related("trade", "trade__method").get(pk=held.pk)
     if held.status != HeldStatus.OPEN:
         raise HeldNotResolvable(f"该暂挂款{held.get_status_display()}")
     return held

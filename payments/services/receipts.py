@@ -158,7 +158,7 @@ def receipt_void(*, receipt: Receipt, actor, reason: str) -> Receipt:
     require(actor, "payments.void_receipt", receipt.project_id, "您没有作废收据的权限")
     if not reason:
         raise ReceiptNotVoidable("请填写作废原因")
-    receipt = Receipt.objects.select_for_update().select_related("payment__method").get(pk=receipt.pk)
+    receipt = Receipt.objects.select_for_update(of=("self",)).select_related("payment__method").get(pk=receipt.pk)
     payment = receipt.payment
     if receipt.status == ReceiptStatus.VOIDED:
         raise ReceiptNotVoidable("该收据已作废")

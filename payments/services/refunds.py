@@ -53,7 +53,11 @@ def refund_create(*, payment: Payment, amount, actor, reason: str) -> Payment:
         amount = to_amount(amount)
     except (TypeError, ValueError) as exc:
         raise RefundNotAllowed("请输入正确的退款金额") from exc
-    payment = Payment.objects.select_for_update().select_related("method", "charge_item", "trade").get(pk=payment.pk)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("method", "charge_item", "trade")
+        .get(pk=payment.pk)
+    )
     if payment.kind != PaymentKind.PAYMENT or payment.status != PaymentStatus.CONFIRMED:
         raise RefundNotAllowed("只有已确认的收款可以退款")
     left = refundable(payment)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from payments.exceptions import PaymentNotAllowed
 from payments.models import MethodKind, Payment, PaymentMethod, PaymentStatus, ReceiptStatus, ShiftClose
-from shuchang.core.money import ZERO
+from shuchang.core.money import ZERO, to_amount
 
 # Statuses a payment is final in: those go into a shift.
 _SETTLED = [PaymentStatus.CONFIRMED, PaymentStatus.VOIDED, PaymentStatus.REJECTED]
@@ -82,8 +82,8 @@ def shift_lines(payments) -> list[ShiftLine]:
             method_name=methods[row["method_id"]].name,
             method_kind=methods[row["method_id"]].kind,
             count=row["count"],
-            payments_total=row["payments_total"],
-            receipts_total=row["receipts_total"],
+            payments_total=to_amount(row["payments_total"]),
+            receipts_total=to_amount(row["receipts_total"]),
             receipt_count=row["receipt_count"],
         )
         for row in rows
