@@ -2,7 +2,7 @@
 
 An archive (`<name>.tar`) holds:
 - `manifest.json`: format, database vendor, applied migrations, per-table row counts and checksums,
-  the highest log ids and the log entries not yet sealed at backup time;
+  the highest log ids and the last chain position (seq) at backup time;
 - `database.dump` (pg_dump custom format, taken in the same snapshot as the manifest) or
   `database.sqlite3` (SQLite's online backup API);
 - `media.tar.gz`: the uploaded files.
@@ -121,11 +121,11 @@ def _sqlite_fingerprints(conn: sqlite3.Connection) -> dict[str, list]:
 
 
 def _log_state(query) -> dict:
-    """The highest log ids and the unsealed entries: what a restore must carry over."""
+    """The highest log ids and chain position at backup time: what a restore must carry over."""
     return {
         "max_audit_id": query("SELECT coalesce(max(id), 0) FROM audit_auditentry")[0][0],
         "max_login_id": query("SELECT coalesce(max(id), 0) FROM audit_loginentry")[0][0],
-        "unsealed_audit_ids": [row[0] for row in query("SELECT id FROM audit_auditentry WHERE seq IS NULL")],
+        "max_audit_seq": query("SELECT coalesce(max(seq), 0) FROM audit_auditentry")[0][0],
     }
 
 
@@ -367,11 +367,13 @@ def _rows_as_dicts(queryset) -> list[dict]:
 
 def _carry_over(manifest: dict) -> dict:
     """Everything of the log and of the backup list that the backup does not have."""
-    unsealed = manifest.get("unsealed_audit_ids", [])
     return {
         "audit": _rows_as_dicts(AuditEntry.objects.filter(id__gt=manifest["max_audit_id"]).order_by("id")),
+        # Entries the backup holds unsealed that were sealed since: the chain grows by seq only.
         "seals": list(
-            AuditEntry.objects.filter(id__in=unsealed, seq__isnull=False).values("id", "seq", "prev_hash", "entry_hash")
+            AuditEntry.objects.filter(id__lte=manifest["max_audit_id"], seq__gt=manifest["max_audit_seq"]).values(
+                "id", "seq", "prev_hash", "entry_hash"
+            )
         ),
         "logins": _rows_as_dicts(LoginEntry.objects.filter(id__gt=manifest["max_login_id"]).order_by("id")),
         "backups": _rows_as_dicts(Backup.objects.order_by("id")),

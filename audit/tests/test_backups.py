@@ -130,3 +130,20 @@ def test_backup_now_command(backup_dirs, capsys):
     call_command("backup_now")
 
     assert "校验通过" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_sealed_after_the_backup_keep_their_seal_through_a_restore(backup_dirs, admin_user):
+    audit_record(actor=admin_user, action="test.unsealed_at_backup")
+    backup = backups.backup_create(actor=admin_user)
+    audit_seal_chain_all()
+    sealed = AuditEntry.objects.get(action="test.unsealed_at_backup")
+    assert sealed.seq is not None
+
+    backups.backup_restore(backup=backup, actor=admin_user, confirm_name=backup.name)
+
+    restored = AuditEntry.objects.get(action="test.unsealed_at_backup")
+    assert (restored.seq, restored.entry_hash) == (sealed.seq, sealed.entry_hash)
+    audit_seal_chain_all()
+    ok, message = audit_verify_chain()
+    assert ok, message
