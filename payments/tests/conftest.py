@@ -31,6 +31,15 @@ def _payments_site(settings, sandbox_key_dir):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _configuration_after_flush(request):
+    """Transactional tests start after another one's flush: seed the payments configuration again."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        factories.seed_configuration()
+
+
 def grant(role_permissions: dict[str, tuple[str, ...]]) -> None:
     for code, dotted in role_permissions.items():
         group = Group.objects.get(name=ROLES[code].name)

@@ -4,6 +4,7 @@ made the way the (sandbox) platform makes them."""
 import itertools
 import uuid
 from decimal import Decimal
+from importlib import import_module
 
 from accounts.services import staff_create
 from payments import services
@@ -13,6 +14,14 @@ from payments.models import ChargeItem, ChargeKind, OnlineTrade, Payment, Paymen
 from sales import services as sales_services
 
 _serial = itertools.count(1)
+
+
+def seed_configuration() -> None:
+    """The payment methods, charge items and plan templates the data migration made. A transactional
+    test's flush removes them, so transactional tests (concurrency, browser) put them back first."""
+    from django.apps import apps
+
+    import_module("payments.migrations.0002_seed_configuration").seed(apps, None)
 
 
 def staff(username: str, role_codes: list[str], *, project_ids=(), full_name: str = ""):
