@@ -390,8 +390,8 @@ def test_staff_list_shows_the_applications_of_their_projects(client, buyer, sale
     assert application.number in response.content.decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_staff_answering_at_once_record_one_answer(buyer, sales_manager, reserved_order):
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_answering_at_once_record_one_answer(seed_rates, buyer, sales_manager, reserved_order):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: row-level concurrency of the compare-and-swap")
     application = _apply(buyer, reserved_order)
