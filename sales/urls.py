@@ -1,6 +1,8 @@
+import os
+
 from django.urls import path
 
-from sales.views import buyer, office
+from sales.views import bench, buyer, office
 
 app_name = "sales"
 urlpatterns = [
@@ -38,3 +40,7 @@ urlpatterns = [
     path("office/sales/changes/<int:pk>/reject/", office.change_reject, name="office_change_reject"),
     path("office/sales/changes/<int:pk>/withdraw/", office.change_withdraw, name="office_change_withdraw"),
 ]
+
+# The benchmark's framework ceiling (docs/opening-benchmark.md); never routed unless asked for.
+if os.environ.get("SHUCHANG_BENCH_VIEWS") == "1":
+    urlpatterns.append(path("bench/ping/", bench.ping, name="bench_ping"))

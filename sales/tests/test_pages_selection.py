@@ -16,8 +16,18 @@ from sales import services
 from sales.models import Order, OrderStatus, SchemeKind
 from sales.tests import factories
 from sales.tests.factories import registered, sales_state, select
+from sales.views import snapshots
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshots_from_earlier_tests():
+    # Ids repeat between tests; the per-process snapshots of openings must not outlive one.
+    snapshots.forget_all()
+    yield
+    snapshots.forget_all()
+
 
 TOKEN_RE = re.compile(r'name="request_token" value="([0-9a-f]{32})"')
 SIGNATURE_RE = re.compile(r'name="price_signature" value="([^"]+)"')
@@ -113,9 +123,38 @@ def test_a_unit_taken_meanwhile_is_refused_with_its_message_and_nothing_changes(
     page = response.content.decode()
     assert response.status_code == 200
     assert "该房源已被选，请选择其他房源" in page
-    assert 'name="request_token"' not in page  # no form to resubmit for a taken unit
+    assert f'action="{_url(opening, units[0])}"' not in page  # no form to resubmit for a taken unit
     assert f'href="/openings/{opening.pk}/?building={units[0].building_id}"' in page
     assert sales_state() == before
+
+
+def test_a_buyer_who_lost_a_unit_is_offered_units_still_available_and_takes_one(
+    client, signed_up, other_buyer, opening, units
+):
+    data = _form(client.get(_url(opening, units[0])).content.decode(), "full")
+    registered(opening, other_buyer)
+    select(other_buyer, units[0], opening)
+    select(other_buyer, units[1], opening)
+
+    refused = client.post(_url(opening, units[0]), data, headers={"hx-request": "true"}).content.decode()
+    offered = re.findall(r'data-alternative="(\d+)"', refused)
+    block = re.search(r'<form class="alternative".*?</form>', refused, re.S).group(0)
+    chosen = client.post(
+        _url(opening, Unit.objects.get(pk=int(offered[0]))),
+        {
+            "request_token": TOKEN_RE.search(block).group(1),
+            "price_signature": SIGNATURE_RE.search(block).group(1),
+            "payment_method": re.search(r'name="payment_method" value="(\w+)"', block).group(1),
+        },
+        headers={"hx-request": "true"},
+    )
+
+    assert len(offered) == 3
+    assert {int(pk) for pk in offered} <= {unit.pk for unit in units[2:]}
+    assert "表价 ¥" in block and "一次性付款" in block
+    order = Order.objects.get(buyer=signed_up)
+    assert chosen["HX-Redirect"] == f"/orders/{order.pk}/"
+    assert order.unit_id == int(offered[0]) and order.payment_method == "full"
 
 
 def test_a_unit_repriced_after_the_page_was_shown_is_refused_and_shown_at_the_new_price(
@@ -169,7 +208,9 @@ def test_a_buyer_who_did_not_sign_up_sees_why_and_a_forged_post_changes_nothing(
     assert sales_state() == before
 
 
-def test_before_the_start_the_page_says_when_and_has_no_form(client, buyer, project, units, sales_manager):
+def test_before_the_start_the_form_waits_for_the_server_time_instant_and_an_early_click_is_refused(
+    client, buyer, project, units, sales_manager
+):
     now = timezone.now()
     later = factories.opening(
         project=project,
@@ -182,10 +223,39 @@ def test_before_the_start_the_page_says_when_and_has_no_form(client, buyer, proj
     registered(later, buyer)
     client.force_login(buyer)
 
-    page = client.get(_url(later, units[0])).content.decode()
+    with time_machine.travel(later.starts_at - timedelta(minutes=3), tick=False):
+        page = client.get(_url(later, units[0])).content.decode()
+        before = sales_state()
+        early = client.post(_url(later, units[0]), _form(page)).content.decode()
 
     assert "开盘尚未开始，开盘时间为" in page
-    assert 'name="request_token"' not in page
+    assert 'data-enable-in="181"' in page  # the button counts down to the start by the server's clock
+    assert "3分1秒" in page
+    assert "开盘尚未开始" in early and 'name="request_token"' in early
+    assert sales_state() == before
+
+
+def test_a_form_loaded_before_the_start_selects_at_the_start_without_reloading(
+    client, buyer, project, units, sales_manager
+):
+    now = timezone.now()
+    later = factories.opening(
+        project=project,
+        units=units,
+        actor=sales_manager,
+        signup_ends_at=now + timedelta(hours=1),
+        starts_at=now + timedelta(hours=2),
+        ends_at=now + timedelta(hours=3),
+    )
+    registered(later, buyer)
+    client.force_login(buyer)
+    with time_machine.travel(later.starts_at - timedelta(seconds=30), tick=False):
+        data = _form(client.get(_url(later, units[0])).content.decode())
+
+    with time_machine.travel(later.starts_at + timedelta(milliseconds=5), tick=False):
+        response = client.post(_url(later, units[0]), data)
+
+    assert response["Location"] == f"/orders/{Order.objects.get(buyer=buyer).pk}/"
 
 
 def test_with_the_quota_used_the_page_says_so(client, signed_up, opening, units):

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,11 +24,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from listings import selectors as listing_selectors
 from listings.models import Building, Unit, UnitStatus
 from sales import lottery, pricing, selectors, services
-from sales.exceptions import DomainError, PriceChanged, UnitTaken, UnitUnavailable
+from sales.exceptions import DomainError, OpeningNotStarted, PriceChanged, TurnNotYet, UnitTaken, UnitUnavailable
 from sales.forms import CancelOrderForm, SelectForm, new_request_token, price_signature
 from sales.models import Opening, OrderStatus, PaymentMethod, Registration
 from sales.permissions import can_cancel_order
-from sales.views import grids
+from sales.views import grids, snapshots
 from shuchang.core.formatting import chinese_datetime
 from shuchang.core.money import to_amount
 
@@ -67,7 +68,14 @@ class BuyerState:
     opening: Opening | None = None  # outside an opening: the opening the unit is kept for
     quota_used: int = 0
     can_select_now: bool = False
+    # Before the start (or the buyer's lottery turn) the form is shown with its button counting down.
+    can_prepare: bool = False
+    opens_in_seconds: int = 0
     message: str = ""  # why the user cannot select now (empty when they can)
+
+    @property
+    def opens_in_text(self) -> str:
+        return duration_text(self.opens_in_seconds)
 
 
 def buyer_state(*, opening: Opening, user, now: datetime, phase: str) -> BuyerState:
@@ -86,21 +94,28 @@ def buyer_state(*, opening: Opening, user, now: datetime, phase: str) -> BuyerSt
         return BuyerState("unpaid", registration, message="您尚未缴纳认筹金，不能参加本次选房")
     state = BuyerState("registered", registration)
     state.quota_used = selectors.opening_quota_used(opening=opening, buyer=user)
-    if phase == UPCOMING:
-        state.message = f"开盘尚未开始，开盘时间为{chinese_datetime(opening.starts_at)}"
-    elif phase == ENDED:
+    # The instant this buyer may select: the opening's start, or in a lottery their turn.
+    opens_at = registration.turn_starts_at if opening.is_lottery else opening.starts_at
+    if phase == ENDED:
         state.message = "本次开盘已结束"
-    elif opening.is_lottery and registration.turn_starts_at is None:
-        state.message = "您没有本次摇号的选房顺序，不能选房"
-    elif opening.is_lottery and now < registration.turn_starts_at:
-        state.message = (
-            f"还未到您的选房时间，您的选房时段为{chinese_datetime(registration.turn_starts_at)}"
-            f"至{chinese_datetime(registration.turn_ends_at)}"
-        )
-    elif opening.is_lottery and now >= registration.turn_ends_at:
-        state.message = "您的选房时段已结束"
     elif state.quota_used >= opening.quota:
         state.message = "您在本次开盘的选房数量已达上限"
+    elif opens_at is None:
+        drawn = opening.lottery_drawn_at is not None
+        state.message = "您没有本次摇号的选房顺序，不能选房" if drawn else "摇号尚未进行，摇号后将公布您的选房时段"
+    elif now < opens_at:
+        # Before the instant the page may already show the form, its button counting down to it.
+        state.can_prepare = True
+        state.opens_in_seconds = int((opens_at - now).total_seconds()) + 1
+        if opening.is_lottery:
+            state.message = (
+                f"还未到您的选房时间，您的选房时段为{chinese_datetime(registration.turn_starts_at)}"
+                f"至{chinese_datetime(registration.turn_ends_at)}"
+            )
+        else:
+            state.message = f"开盘尚未开始，开盘时间为{chinese_datetime(opening.starts_at)}"
+    elif opening.is_lottery and now >= registration.turn_ends_at:
+        state.message = "您的选房时段已结束"
     else:
         state.can_select_now = True
     return state
@@ -165,8 +180,8 @@ def opening_detail(request, pk: int):
 @require_safe
 def opening_grid(request, pk: int, building_pk: int):
     """The batch grid of one building alone, for htmx polling: 304 while nothing has changed."""
-    opening = selectors.opening_get_public(pk)
-    building = Building.objects.filter(pk=building_pk, units__openings=opening).distinct().first()
+    snapshot = snapshots.opening_snapshot(pk)  # polled by every open tab: no opening or building query
+    opening, building = snapshot.opening, snapshot.buildings.get(building_pk)
     if building is None:
         raise Http404("楼栋不存在")
     phase = opening_phase(opening, timezone.now())
@@ -259,11 +274,11 @@ class MethodQuote:
     quote: pricing.PriceQuote
 
 
-def quotes_for(unit: Unit, now: datetime) -> list[MethodQuote]:
-    """The unit's price for each payment method: one query for the schemes, then pure arithmetic."""
+def quotes_for(unit: Unit, now: datetime, methods=None) -> list[MethodQuote]:
+    """The unit's price for each payment method (the schemes come from pricing's per-process copy)."""
     schemes = pricing.schemes_for_unit(unit=unit, at=now)
     quotes = []
-    for method, label in PaymentMethod.choices:
+    for method, label in methods or PaymentMethod.choices:
         lines, final_price, skipped = pricing.price_compute(
             list_price_amount=unit.list_price_amount, schemes=schemes, payment_method=method
         )
@@ -301,6 +316,65 @@ def _batch_unit_or_404(opening: Opening, unit_pk: int) -> Unit:
     return unit
 
 
+def _unit_for_selection(snapshot: snapshots.OpeningSnapshot, unit_pk: int) -> Unit:
+    """The unit a selection POST names, as the service needs it, without reading its row: its
+    building and code never change, and whatever can change — status, price, membership of the
+    batch — the selection's conditional UPDATE checks itself."""
+    opening = snapshot.opening
+    place = snapshot.units.get(unit_pk)
+    if place is None:  # not in the batch as of a second ago: added since, or not in it at all
+        rows = Unit.objects.filter(pk=unit_pk, project_id=opening.project_id).values_list("building_id", "code")
+        place = rows.first()
+    if place is None:
+        raise Http404("房源不存在")
+    building_id, code = place
+    unit = Unit(
+        pk=unit_pk, project_id=opening.project_id, building_id=building_id, code=code, status=UnitStatus.AVAILABLE
+    )
+    unit._state.adding = False
+    unit.project = opening.project
+    return unit
+
+
+ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A unit still available in the batch, offered with a ready form when the chosen one was taken."""
+
+    unit: Unit
+    url: str
+    quote: MethodQuote
+    request_token: str
+    price_signature: str
+
+
+def alternatives_for(*, opening: Opening, taken: Unit, payment_method: str, now: datetime) -> list[Alternative]:
+    """A few units of the batch still available, the same building first and otherwise at random
+    (so the buyers who lost one unit do not all rush the same next one). One query."""
+    units = list(
+        Unit.objects.filter(openings=opening.pk, status=UnitStatus.AVAILABLE)
+        .exclude(pk=taken.pk)
+        .only("pk", "project_id", "building_id", "code", "floor", "gross_area", "list_price_amount", "price_version_id")
+        .order_by(Case(When(building_id=taken.building_id, then=0), default=1), "?")[:ALTERNATIVES]
+    )
+    method = [(payment_method, PaymentMethod(payment_method).label)]
+    offers = []
+    for unit in units:
+        unit.project = opening.project
+        offers.append(
+            Alternative(
+                unit=unit,
+                url=reverse("sales:opening_unit", args=[opening.pk, unit.pk]),
+                quote=quotes_for(unit, now, methods=method)[0],
+                request_token=new_request_token(),
+                price_signature=price_signature(unit),
+            )
+        )
+    return offers
+
+
 def _public_status(unit: Unit, project) -> str | None:
     return listing_selectors.unit_public_status(status=unit.status, withheld_display=project.withheld_display)
 
@@ -308,7 +382,7 @@ def _public_status(unit: Unit, project) -> str | None:
 def _selection(request, *, unit: Unit, opening: Opening | None, state: BuyerState | None, now: datetime):
     """GET: the price breakdown and the form. POST: select, then the order page, or the page again
     with the refusal's Chinese message (and a fresh form when trying again can help)."""
-    refusal, can_retry = "", True
+    refusal, can_retry, alternatives = "", True, []
     if request.method == "POST":
         form = SelectForm(request.POST)
         if not form.is_valid():
@@ -327,19 +401,30 @@ def _selection(request, *, unit: Unit, opening: Opening | None, state: BuyerStat
                 )
             except DomainError as error:
                 refusal = error.message
-                # Only a changed price or a bad form is worth a second try on this unit.
-                can_retry = isinstance(error, PriceChanged)
+                # Only a changed price, a click before the instant or a bad form is worth a second try here.
+                can_retry = isinstance(error, PriceChanged | OpeningNotStarted | TurnNotYet)
                 if isinstance(error, UnitTaken | UnitUnavailable):
                     unit.status = UnitStatus.LOCKED  # shown as taken, without another query
+                    if opening is not None:
+                        alternatives = alternatives_for(
+                            opening=opening, taken=unit, payment_method=form.cleaned_data["payment_method"], now=now
+                        )
             else:
                 url = reverse("sales:order_detail", args=[order.pk])
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-        if can_retry:
+        if not request.htmx:
+            # A whole page (no JavaScript): it shows the unit's facts, so read the unit in full.
+            status = unit.status
+            unit = Unit.objects.select_related("project", "building", "floor_plan").get(pk=unit.pk)
+            unit.project = opening.project if opening else unit.project
+            if status == UnitStatus.LOCKED:
+                unit.status = status
+        elif unit.status != UnitStatus.LOCKED:
             # Show what is true now (the seen price was put on the unit for the comparison).
             unit.refresh_from_db(fields=["status", "list_price_amount", "price_version_id"])
     public_status = _public_status(unit, unit.project)
     is_available = public_status == UnitStatus.AVAILABLE
-    show_form = is_available and can_retry and (state is None or state.can_select_now)
+    show_form = is_available and can_retry and (state is None or state.can_select_now or state.can_prepare)
     context = {
         "unit": unit,
         "project": unit.project,
@@ -349,6 +434,7 @@ def _selection(request, *, unit: Unit, opening: Opening | None, state: BuyerStat
         "public_status_label": listing_selectors.PUBLIC_STATUS_LABELS.get(public_status, ""),
         "is_available": is_available,
         "refusal": refusal,
+        "alternatives": alternatives,
         "show_form": show_form,
         # A fresh token for every rendered form: resubmitting this form makes one order.
         "form": SelectForm(initial=_form_initial(request, unit)) if show_form else None,
@@ -373,11 +459,15 @@ def opening_unit(request, pk: int, unit_pk: int):
     """选房 at an opening: the unit's price for each payment method and the select form."""
     if request.method not in ("GET", "HEAD", "POST"):
         return _not_allowed()
+    now = timezone.now()
+    if request.method == "POST":
+        # The hot path of an opening: the opening and the unit's place come from this process's snapshot.
+        snapshot = snapshots.opening_snapshot(pk)
+        unit = _unit_for_selection(snapshot, unit_pk)
+        return _selection(request, unit=unit, opening=snapshot.opening, state=None, now=now)
     opening = selectors.opening_get_public(pk)
     unit = _batch_unit_or_404(opening, unit_pk)
-    now = timezone.now()
-    phase = opening_phase(opening, now)
-    state = None if request.method == "POST" else buyer_state(opening=opening, user=request.user, now=now, phase=phase)
+    state = buyer_state(opening=opening, user=request.user, now=now, phase=opening_phase(opening, now))
     return _selection(request, unit=unit, opening=opening, state=state, now=now)
 
 

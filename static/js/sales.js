@@ -42,8 +42,21 @@
     tick();
   }
 
+  // A select button shown before the opening (or the buyer's lottery turn): disabled until the
+  // instant by the same monotonic count, then enabled without reloading. Without JavaScript it stays
+  // enabled and the server refuses an early click with the opening time.
+  function enableLater(button) {
+    if (button.dataset.enableScheduled) { return; }
+    button.dataset.enableScheduled = "1";
+    var seconds = parseInt(button.dataset.enableIn, 10);
+    if (isNaN(seconds) || seconds <= 0) { return; }
+    button.disabled = true;
+    setTimeout(function () { button.disabled = false; }, seconds * 1000);
+  }
+
   function startAll(root) {
     (root || document).querySelectorAll("[data-countdown]").forEach(start);
+    (root || document).querySelectorAll("[data-enable-in]").forEach(enableLater);
   }
 
   document.addEventListener("DOMContentLoaded", function () { startAll(document); });
