@@ -27,9 +27,8 @@ AMOUNT_ERRORS = {
 
 
 def amount_field(label: str = "金额（元）", **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, max_digits=14, decimal_places=2, min_value=Decimal("0.01"), error_messages=AMOUNT_ERRORS, **kwargs
-    )
+    kwargs.setdefault("min_value", Decimal("0.01"))
+    return forms.DecimalField(label=label, max_digits=14, decimal_places=2, error_messages=AMOUNT_ERRORS, **kwargs)
 
 
 class PayForm(forms.Form):

@@ -37,6 +37,14 @@ class ShiftLine:
     declared: Decimal | None = None
 
     @property
+    def method(self) -> str:  # the stored lines' key, so one template shows both
+        return self.method_name
+
+    @property
+    def balanced(self) -> bool:
+        return self.is_balanced
+
+    @property
     def receipts_match(self) -> bool:
         return self.payments_total == self.receipts_total
 

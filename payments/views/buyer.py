@@ -21,7 +21,7 @@ def _buyer_only(user) -> None:
 
 def _pay(request, *, template: str, context: dict, target: dict, back_url: str):
     methods = selectors.online_methods()
-    form = PayForm(request.POST or None, methods=methods)
+    form = PayForm(request.POST if request.method == "POST" else None, methods=methods)
     if request.method == "POST" and form.is_valid():
         try:
             started = services.trade_start(

@@ -269,7 +269,7 @@ def registration_collect(request, pk: int):
     can_collect = permissions.can_record(request.user, project_id) and registration.fee_status == "unpaid"
     methods = [method for method in selectors.counter_methods() if method.kind == MethodKind.OFFLINE]
     form = CounterPaymentForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         charge_kinds=[ChargeKind.INTENTION],
         methods=methods,
         initial={"amount": registration.fee_amount},
@@ -551,7 +551,7 @@ def _counted_methods():
 def shift_current(request):
     """交班: what I took since my last close, per method, checked against my receipts; close it."""
     user = request.user
-    form = ShiftCloseForm(request.POST or None, counted_methods=_counted_methods())
+    form = ShiftCloseForm(request.POST if request.method == "POST" else None, counted_methods=_counted_methods())
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -167,7 +167,7 @@ def _deposit_actions(user, deposit) -> dict:
 @permission_required("payments.view_deposit", raise_exception=True)
 def deposit_detail(request, pk: int):
     deposit = selectors.deposit_get_for_user(request.user, pk)
-    form = DepositActionForm(request.POST or None)
+    form = DepositActionForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
