@@ -274,9 +274,13 @@ class MethodQuote:
     quote: pricing.PriceQuote
 
 
-def quotes_for(unit: Unit, now: datetime, methods=None) -> list[MethodQuote]:
-    """The unit's price for each payment method (the schemes come from pricing's per-process copy)."""
-    schemes = pricing.schemes_for_unit(unit=unit, at=now)
+def quotes_for(unit: Unit, now: datetime, methods=None, rules=None) -> list[MethodQuote]:
+    """The unit's price for each payment method (the schemes come from pricing's per-process copy;
+    pass the project's `rules` when quoting several units, to check that copy only once)."""
+    if rules is None:
+        schemes = pricing.schemes_for_unit(unit=unit, at=now)
+    else:
+        schemes = [rule for rule in rules if rule.in_force(now) and rule.targets(unit)]
     quotes = []
     for method, label in methods or PaymentMethod.choices:
         lines, final_price, skipped = pricing.price_compute(
@@ -360,6 +364,7 @@ def alternatives_for(*, opening: Opening, taken: Unit, payment_method: str, now:
         .order_by(Case(When(building_id=taken.building_id, then=0), default=1), "?")[:ALTERNATIVES]
     )
     method = [(payment_method, PaymentMethod(payment_method).label)]
+    rules = pricing.project_scheme_rules(opening.project_id) if units else ()
     offers = []
     for unit in units:
         unit.project = opening.project
@@ -367,7 +372,7 @@ def alternatives_for(*, opening: Opening, taken: Unit, payment_method: str, now:
             Alternative(
                 unit=unit,
                 url=reverse("sales:opening_unit", args=[opening.pk, unit.pk]),
-                quote=quotes_for(unit, now, methods=method)[0],
+                quote=quotes_for(unit, now, methods=method, rules=rules)[0],
                 request_token=new_request_token(),
                 price_signature=price_signature(unit),
             )

@@ -87,6 +87,7 @@ def parse_args(argv=None):
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"))
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--drop-after", action="store_true", help="drop the database at the end (smoke runs)")
     return parser.parse_args(argv)
 
 
@@ -94,7 +95,8 @@ def parse_args(argv=None):
 
 
 def bench_env(args, port: int) -> dict:
-    var_dir = ROOT / "var" / f"bench-{args.database}"
+    # One working folder (static files, the server's log) per Redis database: runs that share one are serialised.
+    var_dir = ROOT / "var" / f"bench-r{args.redis_db}"
     var_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy()
     env.update(
@@ -126,29 +128,58 @@ def migrations_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def prepare_database(args, env) -> None:
-    """A fresh database cloned from a template migrated once per migration set (migrating takes ~8 s)."""
+TEMPLATE_PREFIX = "shuchang_bench_tpl_"
+TEMPLATE_LOCK = 7_260_000  # PostgreSQL advisory lock ids: the template, and one per Redis database
+RUN_LOCK = 7_260_100
+
+
+def admin_connection(args):
     import psycopg2
 
-    template = f"{args.database}_tpl_{migrations_digest()}"
     admin = psycopg2.connect(f"{args.pg_url}/postgres")
     admin.autocommit = True
+    return admin
+
+
+def hold_run_lock(args):
+    """Wait for any other run using the same Redis database (it flushes it), and keep the lock until exit."""
+    admin = admin_connection(args)
     with admin.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{args.database}_tpl_%"])
-        templates = [row[0] for row in cursor.fetchall()]
-        if template not in templates:
-            for stale in templates:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
-            log("migrating a template database", template)
-            cursor.execute(f'CREATE DATABASE "{template}"')
-            subprocess.run(
-                [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
-                cwd=ROOT,
-                env=env | {"DATABASE_URL": f"{args.pg_url}/{template}"},
-                check=True,
-            )
+        cursor.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK + args.redis_db])
+    return admin
+
+
+def prepare_database(args, env) -> None:
+    """A fresh database cloned from a template migrated once per migration set (migrating takes ~8 s)."""
+    template = TEMPLATE_PREFIX + migrations_digest()
+    admin = admin_connection(args)
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])  # one template build, one clone at a time
+        try:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [TEMPLATE_PREFIX + "%"])
+            templates = [row[0] for row in cursor.fetchall()]
+            if template not in templates:
+                for stale in templates:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+                log("migrating a template database", template)
+                cursor.execute(f'CREATE DATABASE "{template}"')
+                subprocess.run(
+                    [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+                    cwd=ROOT,
+                    env=env | {"DATABASE_URL": f"{args.pg_url}/{template}"},
+                    check=True,
+                )
+            cursor.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{args.database}" TEMPLATE "{template}"')
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
+    admin.close()
+
+
+def drop_database(args) -> None:
+    admin = admin_connection(args)
+    with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{args.database}" TEMPLATE "{template}"')
     admin.close()
 
 
@@ -810,6 +841,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     port = args.port or free_port()
     env = bench_env(args, port)
+    run_lock = hold_run_lock(args)
     prepare_database(args, env)
     collect_static(env)
     flush_redis(args)
@@ -834,6 +866,12 @@ def main(argv=None) -> int:
     finally:
         stop_server(server)
     checks = database_checks(world, stats)
+    from django.db import connections
+
+    connections.close_all()
+    if args.drop_after:
+        drop_database(args)
+    run_lock.close()
     in_rush = [(seconds, status) for at, seconds, status in stats.grid if instant <= at <= ended]
     last_sale = max((at for _b, _p, at in stats.successes), default=rush_seconds)
     select_rps = len(stats.select_seconds) / rush_seconds if rush_seconds else 0.0
