@@ -132,3 +132,16 @@ def _fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _files_outside_the_checkout(tmp_path_factory):
+    """Uploads, private documents and backups written by tests go to a temporary folder, never var/:
+    a restore test replaces those folders wholesale."""
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("files")
+    with override_settings(
+        MEDIA_ROOT=root / "media", PRIVATE_MEDIA_ROOT=root / "private", BACKUP_ROOT=root / "backups"
+    ):
+        yield

@@ -1,10 +1,17 @@
 """The roles of DESIGN.md, declared in code and applied idempotently by `sync_roles`.
 
-A role is a Django group; its permission set is exactly what is listed here (extra permissions
-granted by hand are removed on the next sync, so the code stays the truth).
+A role is a Django group; its permission set is exactly what is declared (extra permissions
+granted by hand are removed on the next sync, so the code stays the truth). The permissions of
+the foundation apps are listed here; every other app declares what each role may do with it in
+`<app>/permissions.py` as `ROLE_PERMISSIONS = {role code: (permissions…)}`, beside the predicates
+that use them, and `role_permissions` gathers them — so accounts never imports the apps above it.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
+from importlib import import_module
+
+from django.apps import apps
 
 
 @dataclass(frozen=True)
@@ -36,50 +43,9 @@ _VIEW_INVENTORY = (
     "listings.view_publicationbatch",
 )
 
-_SALES_CONSULTANT = (
-    "sales.view_customer",
-    "sales.add_customer",
-    "sales.change_customer",
-    "sales.view_followup",
-    "sales.add_followup",
-    "sales.view_scheme",
-    "sales.view_opening",
-    "sales.view_registration",
-    "sales.view_order",
-    "sales.view_orderstatuschange",
-    "sales.view_ordercobuyer",
-    "sales.assist_order",
-    "sales.cancel_order",
-    "sales.view_saleschange",
-    "sales.add_saleschange",
-    "sales.view_coupon",
-)
-_SALES_MANAGER = (
-    *_SALES_CONSULTANT,
-    "sales.view_all_customers",
-    "sales.add_scheme",
-    "sales.change_scheme",
-    "sales.add_opening",
-    "sales.change_opening",
-    "sales.draw_lottery",
-    "sales.approve_saleschange",
-)
-_SALES_FINANCE = (
-    "sales.view_customer",
-    "sales.view_all_customers",
-    "sales.view_scheme",
-    "sales.view_opening",
-    "sales.view_registration",
-    "sales.view_order",
-    "sales.view_orderstatuschange",
-    "sales.view_ordercobuyer",
-    "sales.view_saleschange",
-    "sales.view_coupon",
-)
-
 ROLES: dict[str, Role] = {
     BUYER: Role(BUYER, "购房者", ()),
-    CONSULTANT: Role(CONSULTANT, "置业顾问", (*_VIEW_INVENTORY, *_SALES_CONSULTANT)),
+    CONSULTANT: Role(CONSULTANT, "置业顾问", _VIEW_INVENTORY),
     SALES_MANAGER: Role(
         SALES_MANAGER,
         "销售经理",
@@ -100,10 +66,9 @@ ROLES: dict[str, Role] = {
             "listings.import_prices",
             "listings.publish_unit",
             "listings.withhold_unit",
-            *_SALES_MANAGER,
         ),
     ),
-    FINANCE: Role(FINANCE, "财务", (*_VIEW_INVENTORY, *_SALES_FINANCE)),
+    FINANCE: Role(FINANCE, "财务", _VIEW_INVENTORY),
     ADMINISTRATOR: Role(
         ADMINISTRATOR,
         "系统管理员",
@@ -144,3 +109,24 @@ STAFF_ROLES = tuple(code for code in ROLES if code != BUYER)
 
 def role_name(code: str) -> str:
     return ROLES[code].name
+
+
+def _declared_by_apps() -> dict[str, list[str]]:
+    declared: dict[str, list[str]] = defaultdict(list)
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.permissions"
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name == module_name:
+                continue
+            raise
+        for code, permissions in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            declared[code].extend(permissions)
+    return declared
+
+
+def role_permissions() -> dict[str, tuple[str, ...]]:
+    """Every role's full permission set: the foundation's list plus what each app declares."""
+    declared = _declared_by_apps()
+    return {code: tuple(dict.fromkeys((*role.permissions, *declared.get(code, ())))) for code, role in ROLES.items()}

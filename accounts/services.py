@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.exceptions import AlreadyVerified, IdNumberTaken, MobileTaken
 from accounts.models import BuyerProfile, StaffProfile, User
-from accounts.roles import BUYER, ROLES
+from accounts.roles import BUYER, ROLES, role_permissions
 from audit.services import audit_record
 
 
@@ -54,10 +54,11 @@ def buyer_verify_identity(*, user: User, real_name: str, id_number: str) -> Buye
 def roles_sync() -> dict[str, int]:
     """Make each role's group hold exactly the declared permissions; returns permission counts."""
     counts = {}
+    declared = role_permissions()
     for role in ROLES.values():
         group, _ = Group.objects.get_or_create(name=role.name)
         permissions = []
-        for dotted in role.permissions:
+        for dotted in declared[role.code]:
             app_label, codename = dotted.split(".", 1)
             try:
                 permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))

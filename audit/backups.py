@@ -186,11 +186,16 @@ def _dump_sqlite(db: _Database, target: Path) -> dict:
     return {"tables": fingerprints, **log_state}
 
 
+def _file_roots() -> dict[str, Path]:
+    """The folders of uploaded files a backup holds: public media and private documents."""
+    return {"media": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
+
+
 def _archive_media(target: Path) -> None:
     with tarfile.open(target, "w:gz") as archive:
-        media_root = Path(settings.MEDIA_ROOT)
-        if media_root.exists():
-            archive.add(media_root, arcname="media")
+        for name, root in _file_roots().items():
+            if root.exists():
+                archive.add(root, arcname=name)
 
 
 def backup_create(*, actor, kind: str = BackupKind.MANUAL) -> Backup:
@@ -429,17 +434,17 @@ def _restore_database(unpacked: _Unpacked) -> None:
 
 
 def _restore_media(unpacked: _Unpacked) -> None:
-    media_root = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as work:
         with tarfile.open(unpacked.media_file, "r:gz") as archive:
             archive.extractall(work, filter="data")
-        restored = Path(work) / "media"
-        if media_root.exists():
-            shutil.rmtree(media_root)
-        if restored.exists():
-            shutil.copytree(restored, media_root)
-        else:
-            media_root.mkdir(parents=True, exist_ok=True)
+        for name, root in _file_roots().items():
+            restored = Path(work) / name
+            if root.exists():
+                shutil.rmtree(root)
+            if restored.exists():
+                shutil.copytree(restored, root)
+            else:
+                root.mkdir(parents=True, exist_ok=True)
 
 
 def backup_restore(*, backup: Backup | None = None, archive: Path | None = None, actor, confirm_name: str) -> Backup:

@@ -2,13 +2,14 @@
 
 from django.contrib.auth.models import Permission
 
-from accounts.roles import ROLES
+from accounts.roles import ROLES, role_permissions
 
 
 def permission_matrix() -> dict:
     """{"roles": [names], "rows": [(app label, permission name, codename, [bool per role])]}."""
-    granted = {code: set(role.permissions) for code, role in ROLES.items()}
-    wanted = sorted({dotted for role in ROLES.values() for dotted in role.permissions})
+    declared = role_permissions()
+    granted = {code: set(permissions) for code, permissions in declared.items()}
+    wanted = sorted({dotted for permissions in declared.values() for dotted in permissions})
     permissions = {
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.select_related("content_type").filter(

@@ -1,4 +1,4 @@
-"""Who may do what with loans: pure predicates, and the permissions proposed for the roles.
+"""Who may do what with loans: pure predicates, and what each role may do here (ROLE_PERMISSIONS).
 
 Data scope (the projects a staff member works on) comes from `accounts.scope`; these predicates
 combine it with the role permissions. They answer; services raise the refusal.
@@ -32,8 +32,8 @@ _APPLICATIONS = (
     "loans.view_loandocument",
 )
 
-# Proposed additions to accounts/roles.py (the lead owns that file): role code → permissions.
-LOANS_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+# What each role may do in this app; accounts.roles.role_permissions gathers it for sync_roles.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "consultant": (
         *_READ_SETTINGS,
         "loans.generate_loan_plan",
@@ -98,3 +98,6 @@ def can_disburse_application(user, application) -> bool:
 def can_upload_documents(user, application) -> bool:
     """The applicant side adds material while the bank has not decided for good."""
     return application.is_open and can_apply_for_order(user, application.order)
+
+
+LOANS_ROLE_PERMISSIONS = ROLE_PERMISSIONS  # the name older tests import

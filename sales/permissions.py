@@ -1,4 +1,4 @@
-"""Pure predicates on who may do what in sales, and the permission sets proposed for the roles.
+"""Pure predicates on who may do what in sales, and what each role may do here (ROLE_PERMISSIONS).
 
 Data scope (the projects a staff user works on) is `accounts.scope`; these predicates combine
 it with the role permissions. They answer without raising; services raise the refusal.
@@ -6,8 +6,8 @@ it with the role permissions. They answer without raising; services raise the re
 
 from accounts.scope import scoped_project_ids
 
-# Proposed additions to accounts/roles.py (the lead owns that file): role code → permissions.
-SALES_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+# What each role may do in this app; accounts.roles.role_permissions gathers it for sync_roles.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "consultant": (
         "sales.view_customer",
         "sales.add_customer",
@@ -130,3 +130,6 @@ def can_draw_lottery(user, project_id: int) -> bool:
 
 def can_manage_schemes(user, project_id: int) -> bool:
     return user.is_staff and user.has_perm("sales.change_scheme") and in_scope(user, project_id)
+
+
+SALES_ROLE_PERMISSIONS = ROLE_PERMISSIONS  # the name older tests import

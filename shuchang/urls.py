@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("office/system/", include("audit.urls")),
     path("news/", include("developers.urls")),
+    path("loans/", include("loans.urls")),
     path("", include("sales.urls")),
     path("", include("listings.urls")),
 ]

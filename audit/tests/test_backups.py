@@ -13,6 +13,9 @@ from developers.models import Company
 def backup_dirs(settings, tmp_path):
     settings.BACKUP_ROOT = tmp_path / "backups"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "id-card.pdf").write_bytes(b"private-v1")
     (tmp_path / "media" / "company").mkdir(parents=True)
     (tmp_path / "media" / "company" / "logo.png").write_bytes(b"logo-v1")
     return tmp_path
@@ -36,6 +39,7 @@ def test_restore_brings_data_and_media_back_and_keeps_every_log_entry(backup_dir
     Company.objects.create(name="备份之后新建的公司")
     Company.objects.filter(name="舒畅置业").update(name="改过的名字")
     (backup_dirs / "media" / "company" / "logo.png").write_bytes(b"logo-v2")
+    (backup_dirs / "private" / "id-card.pdf").unlink()
     audit_record(actor=admin_user, action="test.after_backup")
     log_before_restore = set(AuditEntry.objects.values_list("id", flat=True))
     logins_before_restore = LoginEntry.objects.count()
@@ -44,6 +48,7 @@ def test_restore_brings_data_and_media_back_and_keeps_every_log_entry(backup_dir
 
     assert sorted(Company.objects.values_list("name", flat=True)) == ["舒畅置业"]
     assert (backup_dirs / "media" / "company" / "logo.png").read_bytes() == b"logo-v1"
+    assert (backup_dirs / "private" / "id-card.pdf").read_bytes() == b"private-v1"
     log_after = set(AuditEntry.objects.values_list("id", flat=True))
     assert log_before_restore < log_after
     restored = AuditEntry.objects.get(action="audit.backup.restored")

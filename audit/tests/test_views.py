@@ -156,6 +156,7 @@ def test_the_permission_matrix_shows_each_role(client, admin_user):
 def backup_dirs(settings, tmp_path):
     settings.BACKUP_ROOT = tmp_path / "backups"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return tmp_path
 
 
