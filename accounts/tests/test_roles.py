@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.models import StaffProfile, User
-from accounts.roles import ADMINISTRATOR, AUDITOR, CONSULTANT, FINANCE, ROLES, SALES_MANAGER
+from accounts.roles import ADMINISTRATOR, AUDITOR, CONSULTANT, FINANCE, ROLES, SALES_MANAGER, role_permissions
 from accounts.services import roles_sync, staff_create
 from audit.models import AuditEntry
 from listings.tests.factories import ProjectFactory
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _declared(role_code):
-    return set(ROLES[role_code].permissions)
+    return set(role_permissions()[role_code])
 
 
 def _granted(role_code):
