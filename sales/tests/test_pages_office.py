@@ -585,3 +585,27 @@ def test_an_expired_hold_is_released_when_staff_open_the_unit(client, sales_mana
     pending.refresh_from_db()
     assert pending.status == OrderStatus.EXPIRED
     assert 'data-status="available"' in page
+
+
+def test_other_back_office_pages_link_to_sales_for_those_who_may_use_it(client, roles):
+    from accounts.models import User
+
+    boss = User.objects.create_superuser(username="boss", password="Test-pass-2026")
+    client.force_login(boss)
+
+    page = client.get("/office/system/log/").content.decode()
+
+    assert 'href="/office/sales/">销售管理</a>' in page
+
+
+def test_the_chart_and_home_query_counts_do_not_grow_with_units(
+    client, sales_manager, project, building, django_assert_max_num_queries
+):
+    building_with_units(project=project, number="2", floors=10, units_per_floor=4)
+    client.force_login(sales_manager)
+    client.get("/office/sales/")  # the first request of a session also records its last activity
+
+    with django_assert_max_num_queries(10):
+        assert client.get("/office/sales/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/office/sales/chart/{project.pk}/?building={building.pk}").status_code == 200

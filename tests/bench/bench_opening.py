@@ -854,7 +854,9 @@ def main(argv=None) -> int:
     log(f"setup took {time.perf_counter() - started:.1f}s; starting gunicorn ({args.workers} sync workers)")
     server = start_server(args, env, port)
     try:
+        generator_cpu = time.process_time()
         stats, instant, ended = asyncio.run(run_rush(args, world, port, rng))
+        generator_cpu = time.process_time() - generator_cpu
         rush_seconds = ended - instant
         log(f"rush over in {rush_seconds:.2f}s; measuring the framework and database ceilings")
         framework_rps, framework_errors = asyncio.run(framework_ceiling(port, args.concurrency, args.ceiling_seconds))
@@ -920,6 +922,8 @@ def main(argv=None) -> int:
         "locked_units_without_order": checks["locked_units_without_order"],
         "select_mean_ms": round(statistics.fmean(stats.select_seconds) * 1000, 1) if stats.select_seconds else 0,
         "total_s": round(time.perf_counter() - started, 1),
+        # CPU the load generator itself took (preload and rush), out of the two cores the server also needs.
+        "generator_cpu_s": round(generator_cpu, 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
