@@ -1,0 +1,10 @@
+"""Every report by its identifier."""
+
+from reports.exporters.base import Report
+from reports.exporters.charges import ChargeItemSummary, OperatorSummary, ReceiptDetail, ReceiptSummary
+
+REPORTS: dict[str, type[Report]] = {
+    report.code: report for report in (ReceiptDetail, ReceiptSummary, OperatorSummary, ChargeItemSummary)
+}
+
+__all__ = ["REPORTS", "Report"]

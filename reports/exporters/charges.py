@@ -1,0 +1,223 @@
+"""The charge reports (收费报表). Each reads receipts or payments of the user's projects, filtered
+the same way, and aggregates in SQL; rows() yields the header first."""
+
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncYear
+
+from payments.models import MethodKind, Payment, PaymentKind, PaymentStatus, Receipt, ReceiptKind, ReceiptStatus
+from reports.exporters.base import Report, day_end, day_start
+from shuchang.core.masking import mask_name
+from shuchang.core.money import ZERO
+
+AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+_RECEIPT_FILTERS = ("date_from", "date_to", "project", "building", "operator", "method", "charge_item")
+
+
+def _sum(condition: Q | None = None):
+    return Coalesce(Sum("amount", filter=condition), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
+
+
+def receipt_status_label(status: str, kind: str) -> str:
+    if status == ReceiptStatus.VOIDED:
+        return "作废"
+    return "红冲" if kind == ReceiptKind.RED else "正常"
+
+
+class ReceiptReport(Report):
+    """Receipts filtered by the shared filters (issue date, project, building, operator, method, item)."""
+
+    def receipts(self):
+        f = self.filters
+        receipts = self.scoped(Receipt.objects.all())
+        if f.get("date_from"):
+            receipts = receipts.filter(issued_at__gte=day_start(f["date_from"]))
+        if f.get("date_to"):
+            receipts = receipts.filter(issued_at__lt=day_end(f["date_to"]))
+        if f.get("project"):
+            receipts = receipts.filter(project=f["project"])
+        if f.get("building"):
+            receipts = receipts.filter(payment__order__unit__building=f["building"])
+        if f.get("operator"):
+            receipts = receipts.filter(issued_by=f["operator"])
+        if f.get("method"):
+            receipts = receipts.filter(payment__method=f["method"])
+        if f.get("charge_item"):
+            receipts = receipts.filter(payment__charge_item=f["charge_item"])
+        if f.get("receipt_status"):
+            receipts = receipts.filter(status=f["receipt_status"])
+        return receipts
+
+
+class ReceiptDetail(ReceiptReport):
+    code = "receipt_detail"
+    title = "收费收据明细表"
+    filter_fields = (*_RECEIPT_FILTERS, "receipt_status")
+    amount_columns = (7,)
+    personal = True
+    widths = (22, 20, 12, 28, 12, 12, 12, 14, 12, 8)
+    header = ("收据编号", "开具时间", "付款人", "房号", "楼盘", "收费项目", "支付方式", "金额", "收款人", "状态")
+
+    def rows(self):
+        yield self.header
+        values = (
+            self.receipts()
+            .order_by("issued_at", "id")
+            .values_list(
+                "code",
+                "issued_at",
+                "payer_name",
+                "unit_label",
+                "project_name",
+                "charge_item_name",
+                "method_name",
+                "amount",
+                "operator_name",
+                "status",
+                "kind",
+            )
+        )
+        # A server-side cursor on PostgreSQL: a year of receipts never sits in memory at once.
+        for code, issued, payer, unit, project, item, method, amount, operator, status, kind in values.iterator(
+            chunk_size=5000
+        ):
+            # A voided receipt is listed for the record but counts zero in the totals.
+            yield (
+                code,
+                issued,
+                mask_name(payer),
+                unit,
+                project,
+                item,
+                method,
+                ZERO if status == ReceiptStatus.VOIDED else amount,
+                operator,
+                receipt_status_label(status, kind),
+            )
+
+
+_TRUNC = {"day": TruncDay, "month": TruncMonth, "year": TruncYear}
+_PERIOD_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+class ReceiptSummary(ReceiptReport):
+    code = "receipt_summary"
+    title = "收费收据汇总表"
+    filter_fields = (*_RECEIPT_FILTERS, "grain")
+    amount_columns = (3, 5)
+    count_columns = (2, 4)
+    header = ("期间", "支付方式", "有效张数", "有效金额", "作废张数", "作废金额")
+
+    def rows(self):
+        yield self.header
+        grain = self.filters.get("grain") or "day"
+        voided = Q(status=ReceiptStatus.VOIDED)
+        lines = (
+            self.receipts()
+            .annotate(period=_TRUNC[grain]("issued_at"))
+            .values("period", "method_name")
+            .annotate(
+                valid_count=Count("id", filter=~voided),
+                valid_amount=_sum(~voided),
+                void_count=Count("id", filter=voided),
+                void_amount=_sum(voided),
+            )
+            .order_by("period", "method_name")
+        )
+        for line in lines:
+            yield (
+                line["period"].strftime(_PERIOD_FORMAT[grain]),
+                line["method_name"],
+                line["valid_count"],
+                line["valid_amount"],
+                line["void_count"],
+                line["void_amount"],
+            )
+
+
+class PaymentReport(Report):
+    """Confirmed payments (refunds are negative rows) filtered by the shared filters on 收款时间."""
+
+    def payments(self):
+        f = self.filters
+        payments = self.scoped(Payment.objects.filter(status=PaymentStatus.CONFIRMED))
+        if f.get("date_from"):
+            payments = payments.filter(paid_at__gte=day_start(f["date_from"]))
+        if f.get("date_to"):
+            payments = payments.filter(paid_at__lt=day_end(f["date_to"]))
+        if f.get("project"):
+            payments = payments.filter(project=f["project"])
+        if f.get("building"):
+            payments = payments.filter(order__unit__building=f["building"])
+        if f.get("operator"):
+            payments = payments.filter(recorded_by=f["operator"])
+        if f.get("method"):
+            payments = payments.filter(method=f["method"])
+        if f.get("charge_item"):
+            payments = payments.filter(charge_item=f["charge_item"])
+        return payments
+
+
+class OperatorSummary(PaymentReport):
+    code = "operator_summary"
+    title = "操作员收费汇总表"
+    filter_fields = _RECEIPT_FILTERS
+    count_columns = (1,)
+    amount_columns = (2, 3, 4, 5, 6)
+    header = ("收款员", "笔数", "实收（现金/刷卡/转账/线上）", "退款", "减免", "积分抵扣", "合计")
+
+    def rows(self):
+        yield self.header
+        money = Q(method__kind__in=[MethodKind.OFFLINE, MethodKind.ONLINE])
+        lines = (
+            self.payments()
+            .values("recorded_by", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+            .annotate(
+                count=Count("id"),
+                received=_sum(money & Q(kind=PaymentKind.PAYMENT)),
+                refunded=_sum(Q(kind=PaymentKind.REFUND)),
+                waived=_sum(Q(method__kind=MethodKind.WAIVER, kind=PaymentKind.PAYMENT)),
+                points=_sum(Q(method__kind=MethodKind.POINTS, kind=PaymentKind.PAYMENT)),
+                total=_sum(),
+            )
+            .order_by("recorded_by__username")
+        )
+        for line in lines:
+            if line["recorded_by"] is None:
+                name = "系统（线上支付）"
+            else:
+                # As User.get_full_name(), which the receipts' 收款人 uses too.
+                full = f"{line['recorded_by__first_name']} {line['recorded_by__last_name']}".strip()
+                name = full or line["recorded_by__username"]
+            yield (
+                name,
+                line["count"],
+                line["received"],
+                line["refunded"],
+                line["waived"],
+                line["points"],
+                line["total"],
+            )
+
+
+class ChargeItemSummary(PaymentReport):
+    code = "charge_item_summary"
+    title = "收费项目汇总表"
+    filter_fields = ("date_from", "date_to", "project", "building", "method", "charge_item")
+    amount_columns = (1, 2, 3, 4)
+    header = ("收费项目", "收款", "退款", "净收", "其中减免及积分")
+
+    def rows(self):
+        yield self.header
+        lines = (
+            self.payments()
+            .values("charge_item__position", "charge_item__name")
+            .annotate(
+                received=_sum(Q(kind=PaymentKind.PAYMENT)),
+                refunded=_sum(Q(kind=PaymentKind.REFUND)),
+                net=_sum(),
+                substitutes=_sum(Q(method__kind__in=[MethodKind.WAIVER, MethodKind.POINTS])),
+            )
+            .order_by("charge_item__position", "charge_item__name")
+        )
+        for line in lines:
+            yield (line["charge_item__name"], line["received"], line["refunded"], line["net"], line["substitutes"])

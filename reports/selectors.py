@@ -1,0 +1,48 @@
+"""What a report page shows: the header, the first lines, and the totals over all lines."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from reports.exporters import REPORTS, Report
+from reports.exporters.base import Totals
+
+SCREEN_ROWS = 500
+
+
+@dataclass
+class Table:
+    header: tuple
+    rows: list
+    totals: tuple
+    count: int
+    truncated: bool
+
+
+def reports_for_user(user) -> list[type[Report]]:
+    return [report for report in REPORTS.values() if user.has_perm(report.permission)]
+
+
+def report_menu(user) -> list[dict]:
+    """Plain dicts for templates (which would call a class instead of reading its attributes)."""
+    return [{"code": report.code, "title": report.title} for report in reports_for_user(user)]
+
+
+def report_class(code: str) -> type[Report]:
+    try:
+        return REPORTS[code]
+    except KeyError:
+        raise Http404("没有这个报表") from None
+
+
+def report_table(report: Report, *, limit: int = SCREEN_ROWS) -> Table:
+    rows = report.rows()
+    header = next(rows)
+    totals = Totals(report, len(header))
+    shown, count = [], 0
+    for row in rows:
+        totals.add(row)
+        count += 1
+        if count <= limit:
+            shown.append(row)
+    return Table(header=header, rows=shown, totals=totals.row(), count=count, truncated=count > limit)

@@ -1,0 +1,178 @@
+"""The charge reports over the known set (see conftest): every figure exact, screen and Excel agreeing."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from audit.models import AuditEntry
+from reports.exporters import REPORTS
+from reports.selectors import report_table
+from reports.services import report_write_xlsx
+
+D = Decimal
+
+
+def table(code, user, **filters):
+    report = REPORTS[code](user=user, filters={"grain": "day", **filters})
+    return report_table(report)
+
+
+def xlsx_rows(path):
+    sheet = load_workbook(path).active
+    return list(sheet.iter_rows(values_only=True)), sheet
+
+
+@pytest.mark.django_db
+def test_receipt_detail_lists_every_receipt_masked_with_the_voided_one_counting_zero(known_set, finance):
+    result = table("receipt_detail", finance)
+    codes = [r.code for r in known_set.receipts]
+    assert [row[0] for row in result.rows] == codes
+    assert [row[7] for row in result.rows] == [D("20000.00"), D("50000.00"), D("0.00"), D("3000.00"), D("-5000.00")]
+    assert [row[9] for row in result.rows] == ["正常", "正常", "作废", "正常", "红冲"]
+    assert {row[2] for row in result.rows} == {"张*"}  # 张三, masked
+    assert [row[5] for row in result.rows] == ["定金", "首付款", "首付款", "首付款", "首付款"]
+    assert [row[6] for row in result.rows] == ["现金", "现金", "现金", "减免", "现金"]
+    assert result.totals[7] == D("68000.00")
+    assert result.totals[0] == "合计"
+
+
+@pytest.mark.django_db
+def test_receipt_detail_filters_by_status_method_operator_and_item(known_set, finance, sales_manager):
+    from payments.models import ChargeItem, PaymentMethod
+
+    assert [r[0] for r in table("receipt_detail", finance, receipt_status="voided").rows] == [
+        known_set.voided.receipt.code
+    ]
+    waiver = PaymentMethod.objects.get(code="waiver")
+    assert table("receipt_detail", finance, method=waiver).totals[7] == D("3000.00")
+    assert table("receipt_detail", finance, operator=sales_manager).totals[7] == D("3000.00")
+    deposit_item = ChargeItem.objects.get(kind="deposit")
+    assert table("receipt_detail", finance, charge_item=deposit_item).totals[7] == D("20000.00")
+    building = known_set.order.unit.building
+    assert table("receipt_detail", finance, building=building).totals[7] == D("68000.00")
+    tomorrow = timezone.localdate() + timezone.timedelta(days=1)
+    assert table("receipt_detail", finance, date_from=tomorrow).rows == []
+
+
+@pytest.mark.django_db
+def test_receipt_summary_sums_by_day_and_method_with_voided_apart(known_set, finance):
+    today = timezone.localdate()
+    result = table("receipt_summary", finance, grain="day")
+    assert result.rows == [
+        (today.strftime("%Y-%m-%d"), "减免", 1, D("3000.00"), 0, D("0.00")),
+        (today.strftime("%Y-%m-%d"), "现金", 3, D("65000.00"), 1, D("10000.00")),
+    ]
+    assert result.totals == ("合计", None, 4, D("68000.00"), 1, D("10000.00"))
+    by_month = table("receipt_summary", finance, grain="month")
+    assert [row[0] for row in by_month.rows] == [today.strftime("%Y-%m")] * 2
+    assert by_month.totals == result.totals
+
+
+@pytest.mark.django_db
+def test_operator_summary_keeps_waivers_and_refunds_apart(known_set, finance):
+    result = table("operator_summary", finance)
+    assert result.rows == [
+        ("finance", 3, D("70000.00"), D("-5000.00"), D("0.00"), D("0.00"), D("65000.00")),
+        ("manager", 1, D("0.00"), D("0.00"), D("3000.00"), D("0.00"), D("3000.00")),
+    ]
+    assert result.totals == ("合计", 4, D("70000.00"), D("-5000.00"), D("3000.00"), D("0.00"), D("68000.00"))
+
+
+@pytest.mark.django_db
+def test_charge_item_summary_received_refunded_net(known_set, finance):
+    result = table("charge_item_summary", finance)
+    assert result.rows == [
+        ("定金", D("20000.00"), D("0.00"), D("20000.00"), D("0.00")),
+        ("首付款", D("53000.00"), D("-5000.00"), D("48000.00"), D("3000.00")),
+    ]
+    assert result.totals == ("合计", D("73000.00"), D("-5000.00"), D("68000.00"), D("3000.00"))
+
+
+@pytest.mark.django_db
+def test_a_user_outside_the_project_sees_nothing(known_set, other_project, all_role_permissions):
+    from payments.tests.factories import staff
+
+    outsider = staff("finance_jj", ["finance"], project_ids=[other_project.pk])
+    for code in REPORTS:
+        result = table(code, outsider)
+        assert result.rows == [], code
+        assert result.count == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["receipt_detail", "receipt_summary", "operator_summary", "charge_item_summary"])
+def test_the_excel_file_reopens_with_formats_and_a_totals_row_equal_to_the_lines(known_set, finance, tmp_path, code):
+    report = REPORTS[code](user=finance, filters={"grain": "day"})
+    path = tmp_path / "r.xlsx"
+    count = report_write_xlsx(report=report, target=path)
+    rows, sheet = xlsx_rows(path)
+    screen = report_table(report)
+    assert rows[0][0] == report.title
+    assert rows[1][0].startswith("筛选条件：")
+    assert rows[2] == tuple(screen.header)
+    lines, totals = rows[3 : 3 + count], rows[3 + count]
+    assert count == len(screen.rows)
+    assert totals[0] == "合计"
+    for index in report.amount_columns:
+        assert D(str(totals[index])) == sum((D(str(line[index])) for line in lines), D("0")) == screen.totals[index]
+        assert sheet.cell(row=4 + count, column=index + 1).number_format == "#,##0.00"
+        if count:
+            assert sheet.cell(row=4, column=index + 1).number_format == "#,##0.00"
+    assert sheet.freeze_panes == "A4"
+    assert sheet.auto_filter.ref.startswith("A3:")
+
+
+@pytest.mark.django_db
+def test_detail_dates_are_real_dates_in_excel(known_set, finance, tmp_path):
+    report = REPORTS["receipt_detail"](user=finance, filters={})
+    report_write_xlsx(report=report, target=tmp_path / "d.xlsx")
+    sheet = load_workbook(tmp_path / "d.xlsx").active
+    assert sheet.cell(row=4, column=2).is_date
+    assert sheet.cell(row=4, column=3).value == "张*"
+
+
+@pytest.mark.django_db
+def test_the_page_shows_totals_and_the_download_is_logged(known_set, finance, client):
+    client.force_login(finance)
+    url = reverse("reports:report", args=["receipt_detail"])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "68,000.00" in page.content.decode()
+    partial = client.get(url, {"receipt_status": "voided"}, headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode()
+    assert known_set.voided.receipt.code in partial.content.decode()
+    before = AuditEntry.objects.filter(action="reports.exported").count()
+    download = client.get(url, {"export": "xlsx", "receipt_status": "issued"})
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    entry = AuditEntry.objects.filter(action="reports.exported").latest("id")
+    assert AuditEntry.objects.filter(action="reports.exported").count() == before + 1
+    assert entry.actor == finance
+    assert entry.data["report"] == "receipt_detail"
+    assert entry.data["rows"] == 4
+    assert "收据状态：issued" in entry.data["filters"]
+
+
+@pytest.mark.django_db
+def test_bad_filters_show_a_chinese_message_and_no_figures(known_set, finance, client):
+    client.force_login(finance)
+    url = reverse("reports:report", args=["receipt_summary"])
+    page = client.get(url, {"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    text = page.content.decode()
+    assert "开始日期不能晚于结束日期" in text
+    assert "68,000.00" not in text
+    before = AuditEntry.objects.filter(action="reports.exported").count()
+    client.get(url, {"date_from": "2026-05-02", "date_to": "2026-05-01", "export": "xlsx"})
+    assert AuditEntry.objects.filter(action="reports.exported").count() == before
+
+
+@pytest.mark.django_db
+def test_a_buyer_or_consultant_may_not_open_the_reports(known_set, buyer, consultant, client):
+    for user in (buyer, consultant):
+        client.force_login(user)
+        assert client.get(reverse("reports:report", args=["receipt_detail"])).status_code in (403, 404)
+        assert client.get(reverse("reports:index")).status_code in (403, 404)
+    assert client.get(reverse("reports:report", args=["nope"])).status_code in (403, 404)
