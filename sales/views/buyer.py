@@ -357,12 +357,17 @@ class Alternative:
 def alternatives_for(*, opening: Opening, taken: Unit, payment_method: str, now: datetime) -> list[Alternative]:
     """A few units of the batch still available, the same building first and otherwise at random
     (so the buyers who lost one unit do not all rush the same next one). One query."""
-    units = list(
+    fields = ("pk", "building_id", "code", "floor", "gross_area", "list_price_amount", "price_version_id")
+    rows = (
         Unit.objects.filter(openings=opening.pk, status=UnitStatus.AVAILABLE)
         .exclude(pk=taken.pk)
-        .only("pk", "project_id", "building_id", "code", "floor", "gross_area", "list_price_amount", "price_version_id")
-        .order_by(Case(When(building_id=taken.building_id, then=0), default=1), "?")[:ALTERNATIVES]
+        .order_by(Case(When(building_id=taken.building_id, then=0), default=1), "?")
+        .values_list(*fields)[:ALTERNATIVES]
     )
+    units = [
+        Unit(project_id=opening.project_id, status=UnitStatus.AVAILABLE, **dict(zip(fields, row, strict=True)))
+        for row in rows
+    ]
     method = [(payment_method, PaymentMethod(payment_method).label)]
     rules = pricing.project_scheme_rules(opening.project_id) if units else ()
     offers = []
