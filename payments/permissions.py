@@ -1,5 +1,5 @@
-"""Who may do what in payments: the permission sets proposed for the roles (accounts/roles.py is the
-lead's), and the pure predicates pages use to decide which buttons to show. Services check again."""
+"""Who may do what in payments: what each role may do here (ROLE_PERMISSIONS, gathered by
+accounts.roles), and the pure predicates pages use to decide which buttons to show. Services check again."""
 
 from payments.services._common import staff_may
 
@@ -15,8 +15,8 @@ _VIEW = (
     "payments.view_paymentplantemplate",
 )
 
-# Proposed additions to accounts/roles.py: role code → permissions.
-PAYMENTS_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+# Role code → permissions; accounts.roles.role_permissions gathers them into the role groups.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # 置业顾问: takes money at the counter, issues notices, closes their own shift.
     "consultant": (
         *_VIEW,
@@ -78,6 +78,8 @@ PAYMENTS_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "payments.change_waiverlimit",
     ),
 }
+
+PAYMENTS_ROLE_PERMISSIONS = ROLE_PERMISSIONS  # the name the first tests import
 
 
 def can_record(user, project_id: int) -> bool:

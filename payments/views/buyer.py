@@ -1,5 +1,6 @@
 """Buyer pages: pay the 定金 of a pending order (or 认筹金, or a coupon) online; my payments and receipts."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.utils import timezone
 from payments import pdf, selectors, services
 from payments.exceptions import DomainError
 from payments.forms import PayForm
+from payments.gateways import gateway_for_method
 from payments.models import Paper
 from sales import selectors as sales_selectors
 from sales.models import Coupon, OrderStatus, Registration
@@ -41,12 +43,8 @@ def _pay(request, *, template: str, context: dict, target: dict, back_url: str):
 
 def _absolute(request, name: str, method) -> str:
     """notify/return URLs the platform calls: the gateway actually used for this method."""
-    from payments.gateways import gateway_for_method
-
     gateway = gateway_for_method(method)
     path = reverse(name, args=[gateway.code if gateway else method.gateway])
-    from django.conf import settings
-
     base = getattr(settings, "PAYMENTS_PUBLIC_BASE_URL", "")
     return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
 
