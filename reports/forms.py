@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from accounts.scope import filter_by_scope
 from listings.models import Building, Project
@@ -58,11 +57,5 @@ class ReportFilterForm(forms.Form):
         return data
 
     def filters(self) -> dict:
-        """Cleaned values with defaults: the current year, today, day grain."""
-        data = dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}
-        today = timezone.localdate()
-        data.setdefault("year", None)
-        data["year"] = data.get("year") or today.year
-        data["as_of"] = data.get("as_of") or today
-        data["grain"] = data.get("grain") or "day"
-        return data
+        """The cleaned values (the report fills in its defaults)."""
+        return dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}

@@ -2,9 +2,19 @@
 
 from reports.exporters.base import Report
 from reports.exporters.charges import ChargeItemSummary, OperatorSummary, ReceiptDetail, ReceiptSummary
+from reports.exporters.yearly import Arrears, HouseholdLedger, MonthlyChargeItems
 
 REPORTS: dict[str, type[Report]] = {
-    report.code: report for report in (ReceiptDetail, ReceiptSummary, OperatorSummary, ChargeItemSummary)
+    report.code: report
+    for report in (
+        ReceiptDetail,
+        ReceiptSummary,
+        OperatorSummary,
+        ChargeItemSummary,
+        MonthlyChargeItems,
+        Arrears,
+        HouseholdLedger,
+    )
 }
 
 __all__ = ["REPORTS", "Report"]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.scope import filter_by_scope
+from payments.models import ReceiptStatus
 from shuchang.core.money import ZERO
 
 CHARGE_PERMISSION = "reports.view_charge_reports"
@@ -39,7 +40,12 @@ class Report:
 
     def __init__(self, *, user, filters: dict):
         self.user = user
-        self.filters = filters
+        # Defaults: the current year, as of today, day grain.
+        today = timezone.localdate()
+        self.filters = {**filters}
+        self.filters["year"] = filters.get("year") or today.year
+        self.filters["as_of"] = filters.get("as_of") or today
+        self.filters["grain"] = filters.get("grain") or "day"
 
     def scoped(self, queryset, project_path: str = "project"):
         return filter_by_scope(queryset, self.user, project_path)
@@ -70,6 +76,8 @@ class Report:
                 continue
             if name == "grain":
                 value = grains.get(value, value)
+            elif name == "receipt_status":
+                value = dict(ReceiptStatus.choices).get(value, value)
             parts.append(f"{labels[name]}：{value}")
         return "；".join(parts)
 
