@@ -36,6 +36,9 @@ FONT = "STSong-Light"
 CONTINUOUS_SIZE = (241 * mm, 93.1 * mm)
 COPIES = [("第一联", "存根联"), ("第二联", "收据联（交付款人）"), ("第三联", "记账联")]
 RED = colors.HexColor("#c0392b")
+# STSong-Light has no glyph for the Latin middle dot of names like 舒畅·云栖府; the katakana middle
+# dot looks the same, has a glyph, and pdftotext reads it back as "·".
+_GLYPHS = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb"})
 INK = colors.HexColor("#1d2733")
 
 
@@ -45,6 +48,7 @@ def _font() -> None:
 
 
 def _text(canvas: Canvas, x: float, y: float, text: str, size: float = 9, *, color=INK, align: str = "left") -> None:
+    text = text.translate(_GLYPHS)
     canvas.setFont(FONT, size)
     canvas.setFillColor(color)
     if align == "right":
@@ -57,6 +61,7 @@ def _text(canvas: Canvas, x: float, y: float, text: str, size: float = 9, *, col
 
 def _fit(text: str, width: float, size: float) -> str:
     """Shorten `text` with … until it fits `width` at `size`."""
+    text = text.translate(_GLYPHS)
     if pdfmetrics.stringWidth(text, FONT, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
@@ -80,6 +85,7 @@ def _receipt_part(
     top = y + height
     left, right = x + 8 * mm, x + width - 8 * mm
     title = f"{receipt.title} 收款收据" if not red else f"{receipt.title} 红冲收据"
+    title = title.translate(_GLYPHS)
     _text(canvas, (left + right) / 2, top - 10 * mm, title, 13, color=RED if red else INK, align="center")
     _text(canvas, right, top - 10 * mm, f"No. {receipt.code}", 10, color=RED, align="right")
     line_y = top - 17 * mm
@@ -234,7 +240,8 @@ def notice_pdf(notice: PaymentNotice, *, company: str = "") -> bytes:
         _text(canvas, left, y, chunk, 10)
         y -= 6 * mm
     y -= 3 * mm
-    columns = [left, left + 60 * mm, left + 88 * mm, left + 118 * mm, left + 148 * mm, right]
+    # 款项 | 应付日期 | three money columns wide enough for ¥ 99,999,999.99 (values align right).
+    columns = [left, left + 46 * mm, left + 74 * mm, left + 106 * mm, left + 138 * mm, right]
     headers = ["款项", "应付日期", "应付金额", "已付金额", "未付金额"]
     canvas.setLineWidth(0.6)
     canvas.line(left, y + 5 * mm, right, y + 5 * mm)
