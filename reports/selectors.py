@@ -46,3 +46,23 @@ def report_table(report: Report, *, limit: int = SCREEN_ROWS) -> Table:
         if count <= limit:
             shown.append(row)
     return Table(header=header, rows=shown, totals=totals.row(), count=count, truncated=count > limit)
+
+
+def generated_for_user(user):
+    """The download centre's rows: the user's own requests, plus the scheduled reports for those who
+    may see every project (the nightly files cover all projects)."""
+    from django.db.models import Q
+
+    from accounts.scope import has_all_projects
+    from reports.models import GeneratedReport
+
+    visible = Q(requested_by=user)
+    if user.has_perm("reports.view_generatedreport") and has_all_projects(user):
+        visible |= Q(scheduled=True)
+    return GeneratedReport.objects.filter(visible).select_related("requested_by")
+
+
+def generated_get_for_user(user, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(generated_for_user(user), pk=pk)

@@ -6,5 +6,8 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_index, name="index"),
+    path("centre/", views.centre, name="centre"),
+    path("centre/<int:pk>/progress/", views.centre_progress, name="centre_progress"),
+    path("centre/<int:pk>/download/", views.centre_download, name="centre_download"),
     path("<slug:code>/", views.report_page, name="report"),
 ]

@@ -48,7 +48,15 @@ class Report:
         self.filters["grain"] = filters.get("grain") or "day"
 
     def scoped(self, queryset, project_path: str = "project"):
+        # No user: the system's scheduled run, which covers every project (finance with a
+        # restricted scope never sees those files; see reports.selectors.generated_for_user).
+        if self.user is None:
+            return queryset
         return filter_by_scope(queryset, self.user, project_path)
+
+    def estimate(self) -> int | None:
+        """Roughly how many rows the report has (for the progress bar), if cheap to know."""
+        return None
 
     def rows(self) -> Iterator[tuple]:
         """The header first, then the data rows."""

@@ -55,6 +55,10 @@ class ReceiptDetail(ReceiptReport):
     amount_columns = (7,)
     personal = True
     widths = (22, 20, 12, 28, 12, 12, 12, 14, 12, 8)
+
+    def estimate(self) -> int:
+        return self.receipts().count()
+
     header = ("收据编号", "开具时间", "付款人", "房号", "楼盘", "收费项目", "支付方式", "金额", "收款人", "状态")
 
     def rows(self):
