@@ -51,7 +51,7 @@ test: install ## the whole gate: lint, migrations check, unit, concurrency, brow
 	$(BIN)/ruff format --check .
 	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ -n "$(TEST_DB)" ]; then echo "== tests on PostgreSQL"; else echo "== PostgreSQL not reachable: tests on SQLite, PostgreSQL-only tests skip"; fi
-	$(WITH_TEST_DB) $(BIN)/pytest -p no:cacheprovider
+	$(WITH_TEST_DB) $(BIN)/pytest -p no:cacheprovider -n 2 --durations=15
 
 e2e: install ## only the browser tests (Debian's Chromium via Playwright), on the same database as make test
 	$(WITH_TEST_DB) $(BIN)/pytest -p no:cacheprovider -m e2e tests/e2e
