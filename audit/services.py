@@ -149,12 +149,34 @@ def audit_seal_chain(*, batch_size: int = 5000) -> int:
     prev = last.entry_hash if last else GENESIS_HASH
     cutoff = timezone.now() - timezone.timedelta(seconds=SEAL_DELAY_SECONDS)
     pending = list(AuditEntry.objects.filter(seq__isnull=True, created_at__lt=cutoff).order_by("id")[:batch_size])
+    seals = []
     for entry in pending:
-        entry.seq, entry.prev_hash = next_seq, prev
-        entry.entry_hash = entry_hash(entry, prev)
-        prev, next_seq = entry.entry_hash, next_seq + 1
-    AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "entry_hash"], batch_size=1000)
-    return len(pending)
+        digest = entry_hash(entry, prev)
+        seals.append((entry.id, next_seq, prev, digest))
+        prev, next_seq = digest, next_seq + 1
+    _write_seals(seals)
+    return len(seals)
+
+
+def _write_seals(seals: list[tuple[int, int, str, str]]) -> None:
+    """One statement per thousand rows: Django's bulk_update builds a CASE per column and is ~10× slower."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor,
+                "UPDATE audit_auditentry AS entry SET seq = seal.seq, prev_hash = seal.prev, entry_hash = seal.hash "
+                "FROM (VALUES %s) AS seal (id, seq, prev, hash) WHERE entry.id = seal.id",
+                seals,
+                template="(%s::bigint, %s::bigint, %s, %s)",
+                page_size=1000,
+            )
+        else:
+            cursor.executemany(
+                "UPDATE audit_auditentry SET seq = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
+                [(seq, prev, digest, pk) for pk, seq, prev, digest in seals],
+            )
 
 
 def audit_verify_chain() -> tuple[bool, str]:
