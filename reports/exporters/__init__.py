@@ -2,6 +2,13 @@
 
 from reports.exporters.base import Report
 from reports.exporters.charges import ChargeItemSummary, OperatorSummary, ReceiptDetail, ReceiptSummary
+from reports.exporters.property import (
+    ConsultantPerformance,
+    Inventory,
+    OpeningSellThrough,
+    Owners,
+    SalesByPeriod,
+)
 from reports.exporters.yearly import Arrears, HouseholdLedger, MonthlyChargeItems
 
 REPORTS: dict[str, type[Report]] = {
@@ -14,6 +21,11 @@ REPORTS: dict[str, type[Report]] = {
         MonthlyChargeItems,
         Arrears,
         HouseholdLedger,
+        Inventory,
+        SalesByPeriod,
+        OpeningSellThrough,
+        Owners,
+        ConsultantPerformance,
     )
 }
 

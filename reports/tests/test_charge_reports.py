@@ -103,7 +103,7 @@ def test_a_user_outside_the_project_sees_nothing(known_set, other_project, all_r
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("code", list(REPORTS))
+@pytest.mark.parametrize("code", [code for code in REPORTS if code != "opening_sell_through"])  # no opening here
 def test_the_excel_file_reopens_with_formats_and_a_totals_row_equal_to_the_lines(known_set, finance, tmp_path, code):
     as_of = timezone.localdate() + timezone.timedelta(days=200)  # everything due, so arrears has a line
     report = REPORTS[code](user=finance, filters={"grain": "day", "as_of": as_of})
