@@ -214,10 +214,22 @@ BACKUP_INTERVAL_DAYS = float(os.environ.get("BACKUP_INTERVAL_DAYS", "7"))
 BACKUP_KEEP_AUTOMATIC = int(os.environ.get("BACKUP_KEEP_AUTOMATIC", "8"))
 BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "90"))
 
+# Payments (docs/payments.md): real Alipay when these are set; otherwise the local sandbox where enabled.
+PAYMENTS_ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+PAYMENTS_ALIPAY_PRIVATE_KEY_FILE = os.environ.get("ALIPAY_PRIVATE_KEY_FILE", "")
+PAYMENTS_ALIPAY_PUBLIC_KEY_FILE = os.environ.get("ALIPAY_PUBLIC_KEY_FILE", "")
+PAYMENTS_ALIPAY_GATEWAY_URL = os.environ.get("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
+PAYMENTS_ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+PAYMENTS_PUBLIC_BASE_URL = os.environ.get("PAYMENTS_PUBLIC_BASE_URL", "")
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", DEBUG)
+PAYMENTS_SANDBOX_KEY_DIR = VAR_DIR / "payments-sandbox"
+
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal-chain": {"task": "audit.tasks.audit_seal_chain_task", "schedule": 10.0},
     # Lazy expiry on read covers a stuck worker; this sweep frees units nobody looks at.
     "sales-expire-overdue-orders": {"task": "sales.tasks.orders_expire_overdue_task", "schedule": 15.0},
+    "payments-convert-signed-deposits": {"task": "payments.tasks.deposits_convert_signed_task", "schedule": 600.0},
+    "payments-close-expired-trades": {"task": "payments.tasks.trades_close_expired_task", "schedule": 3600.0},
     "backup-automatic": {
         "task": "audit.tasks.backup_create_automatic_task",
         "schedule": timedelta(days=BACKUP_INTERVAL_DAYS),

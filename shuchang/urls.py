@@ -14,6 +14,7 @@ urlpatterns = [
     path("news/", include("developers.urls")),
     path("loans/", include("loans.urls")),
     path("", include("sales.urls")),
+    path("", include("payments.urls")),
     path("", include("listings.urls")),
 ]
 
