@@ -1,6 +1,7 @@
 """What a report page shows: the header, the first lines, and the totals over all lines."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import Http404
 
@@ -66,3 +67,36 @@ def generated_get_for_user(user, pk: int):
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(generated_for_user(user), pk=pk)
+
+
+def dashboard_data(user, *, year: int) -> dict:
+    """The dashboard's three series, each one grouped query in the user's scope (plain numbers for ECharts)."""
+    from reports.exporters.property import Inventory, SalesByPeriod
+    from reports.exporters.yearly import MonthlyChargeItems
+
+    sales = SalesByPeriod(
+        user=user, filters={"grain": "month", "date_from": date(year, 1, 1), "date_to": date(year, 12, 31)}
+    )
+    rows = sales.rows()
+    next(rows)
+    by_month = {row[0]: row for row in rows}
+    months = [f"{year}-{month:02d}" for month in range(1, 13)]
+    collections = MonthlyChargeItems(user=user, filters={"year": year})
+    collected = [0.0] * 12
+    lines = collections.rows()
+    next(lines)
+    for line in lines:
+        for index in range(12):
+            collected[index] += float(line[index + 1])
+    inventory: dict[str, int] = {}
+    lines = Inventory(user=user, filters={}).rows()
+    next(lines)
+    for line in lines:
+        inventory[line[2]] = inventory.get(line[2], 0) + line[3]
+    return {
+        "months": months,
+        "sales_amount": [float(by_month[m][3]) if m in by_month else 0.0 for m in months],
+        "sales_units": [by_month[m][1] if m in by_month else 0 for m in months],
+        "collections": [round(value, 2) for value in collected],
+        "inventory": [{"name": name, "value": count} for name, count in inventory.items()],
+    }

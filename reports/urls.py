@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_index, name="index"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("centre/", views.centre, name="centre"),
     path("centre/<int:pk>/progress/", views.centre_progress, name="centre_progress"),
     path("centre/<int:pk>/download/", views.centre_download, name="centre_download"),

@@ -92,3 +92,17 @@ def centre_download(request, pk: int):
         raise Http404("报表文件已不存在")
     filename = f"{generated.title}.xlsx"
     return FileResponse(open(path, "rb"), as_attachment=True, filename=filename)
+
+
+def dashboard(request):
+    """经营看板: the year's sales trend, collections by month and the inventory by status (ECharts)."""
+    if not request.user.has_perm("reports.view_property_reports"):
+        raise PermissionDenied("您没有查看经营看板的权限")
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else timezone.localdate().year
+    context = {
+        "year": year,
+        "data": selectors.dashboard_data(request.user, year=year),
+        "reports": selectors.report_menu(request.user),
+    }
+    return render(request, "reports/dashboard.html", context)

@@ -86,3 +86,23 @@ def test_property_reports_need_their_permission(known_set, consultant, finance, 
     assert client.get(reverse("reports:report", args=["owners"])).status_code == 403
     client.force_login(finance)
     assert client.get(reverse("reports:report", args=["owners"])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_dashboard_feeds_the_charts_the_same_figures(known_set, finance, client):
+    client.force_login(finance)
+    response = client.get(reverse("reports:dashboard"))
+    assert response.status_code == 200
+    data = response.context["data"]
+    month = timezone.localdate().month
+    assert data["collections"][month - 1] == 68000.0
+    assert sum(data["collections"]) == 68000.0
+    assert data["sales_units"][month - 1] == 1
+    assert {item["name"]: item["value"] for item in data["inventory"]} == {"可售": 5, "已认购": 1}
+    assert "echarts-5.6.0.min.js" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_needs_the_permission(consultant, client):
+    client.force_login(consultant)
+    assert client.get(reverse("reports:dashboard")).status_code == 403
