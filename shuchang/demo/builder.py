@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.services import audit_record
 from developers.models import Company, PropertyManager
 from listings.models import Project
-from shuchang.demo import company, inventory, people
+from shuchang.demo import company, inventory, loans, payments, people, sales
 
 
 @dataclass
@@ -42,6 +42,15 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     people.build_scoped_staff,
     company.build_departments,
     people.build_buyers,
+    sales.build_customers,
+    sales.build_schemes,
+    sales.build_openings,
+    sales.build_orders,
+    payments.build_deposits,
+    sales.build_contracts,
+    payments.build_down_payment,
+    payments.build_points,
+    loans.build_loan_plans,
 )
 
 
