@@ -1,17 +1,27 @@
 """The demo data set, as a visitor and the demo accounts meet it."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
 from audit.models import AuditEntry
 from developers.models import Company, Employee, News
 from listings.models import Building, Project, SampleHousePhoto, Unit, UnitStatus
+from loans.models import LoanPlan
+from payments import services as payment_services
+from payments.models import ChargeKind, Payment, PaymentSchedule, PaymentStatus, Receipt
+from sales import selectors as sales_selectors
+from sales import services as sales_services
+from sales.exceptions import DomainError
+from sales.models import Opening, OpeningMode, Order, OrderStatus, Registration
+from sales.pricing import price_quote
 from shuchang import demo
 from shuchang.core.money import to_amount
 
@@ -73,7 +83,15 @@ def test_demo_keeps_some_buildings_draft_and_withholds_a_few_units(loaded):
     statuses = set(Unit.objects.values_list("status", flat=True))
     draft_buildings = [b for b in Building.objects.all() if not b.units.exclude(status=UnitStatus.DRAFT).exists()]
 
-    assert statuses == {UnitStatus.DRAFT, UnitStatus.AVAILABLE, UnitStatus.WITHHELD}
+    # Besides the inventory's three, the demo orders hold units locked, reserved and signed.
+    assert statuses == {
+        UnitStatus.DRAFT,
+        UnitStatus.AVAILABLE,
+        UnitStatus.WITHHELD,
+        UnitStatus.LOCKED,
+        UnitStatus.RESERVED,
+        UnitStatus.SIGNED,
+    }
     assert draft_buildings
     assert 0 < Unit.objects.filter(status=UnitStatus.WITHHELD).count() < 20
     # Published units carry their publication time; draft units never do.
@@ -143,13 +161,27 @@ def test_demo_roles_and_data_scope(loaded):
 
 
 def test_demo_loads_only_into_an_empty_database(loaded, capsys):
-    before = (Unit.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    before = (
+        Unit.objects.count(),
+        User.objects.count(),
+        AuditEntry.objects.count(),
+        Order.objects.count(),
+        Payment.objects.count(),
+        LoanPlan.objects.count(),
+    )
 
     assert demo.build_demo() is None
     call_command("load_demo_data")
 
     assert "跳过" in capsys.readouterr().out
-    assert (Unit.objects.count(), User.objects.count(), AuditEntry.objects.count()) == before
+    assert (
+        Unit.objects.count(),
+        User.objects.count(),
+        AuditEntry.objects.count(),
+        Order.objects.count(),
+        Payment.objects.count(),
+        LoanPlan.objects.count(),
+    ) == before
     assert AuditEntry.objects.filter(action="demo.loaded").count() == 1
 
 
@@ -184,3 +216,116 @@ def test_visitor_sees_the_demo_projects_and_never_a_draft_unit(loaded, client):
             assert len(cells) == building.units.count()
     draft_unit = Unit.objects.filter(status=UnitStatus.DRAFT).select_related("project").first()
     assert client.get(f"/projects/{draft_unit.project.slug}/units/{draft_unit.code}/").status_code == 404
+
+
+# ---- sales, payments and loans on the first project -------------------------------------------
+
+BUYER_A, BUYER_B = demo.BUYERS[0].mobile, demo.BUYERS[1].mobile
+
+
+def test_demo_consultant_sees_their_customers_with_follow_ups(loaded):
+    consultant = User.objects.get(username="consultant")
+    customers = list(sales_selectors.customer_list_for_user(consultant))
+
+    assert len(customers) == 4
+    assert {customer.consultant_id for customer in customers} == {consultant.pk}
+    assert {customer.project_id for customer in customers} == {Project.objects.order_by("pk").first().pk}
+    assert sum(customer.follow_ups.count() for customer in customers) >= 3
+    # The buyers' reservations linked their accounts to the consultant's records.
+    assert {customer.user.mobile for customer in customers if customer.user} == {BUYER_A, BUYER_B}
+
+
+def test_demo_prices_take_the_online_discount_and_the_full_payment_discount(loaded):
+    unit = Unit.objects.filter(project__slug="xixi-yunlu", status=UnitStatus.AVAILABLE).first()
+
+    mortgage = price_quote(unit=unit, payment_method="mortgage")
+    full = price_quote(unit=unit, payment_method="full")
+
+    assert [line.label for line in mortgage.lines] == ["98折"]
+    assert mortgage.final_price_amount == to_amount(unit.list_price_amount * to_amount("0.98"))
+    assert len(full.lines) == 2
+    assert full.final_price_amount < mortgage.final_price_amount
+
+
+def test_demo_opening_is_running_with_both_verified_buyers_signed_up(loaded):
+    opening = Opening.objects.get(mode=OpeningMode.FREE)
+    now = timezone.now()
+
+    assert opening.is_published
+    assert opening.starts_at <= now < opening.ends_at
+    assert (opening.quota, opening.hold_minutes) == (2, 30)
+    assert opening.units.count() == 40
+    assert opening.units.filter(status=UnitStatus.AVAILABLE).count() == 38
+    assert set(Registration.objects.filter(opening=opening).values_list("buyer__mobile", flat=True)) == {
+        BUYER_A,
+        BUYER_B,
+    }
+
+
+def test_demo_lottery_opening_next_week_has_its_seed_committed_not_revealed(loaded):
+    opening = Opening.objects.get(mode=OpeningMode.LOTTERY)
+    today = timezone.localdate()
+
+    assert opening.is_published
+    assert timezone.localdate(opening.starts_at) == today + timedelta(days=7)
+    assert timezone.now() < opening.signup_ends_at
+    assert len(opening.lottery_seed_hash) == 64
+    assert opening.lottery_drawn_at is None
+    assert opening.units.count() == 40
+    assert not set(opening.units.values_list("pk", flat=True)) & set(
+        Opening.objects.get(mode=OpeningMode.FREE).units.values_list("pk", flat=True)
+    )
+
+
+def test_demo_orders_in_every_state_with_their_money(loaded):
+    orders = {order.status: order for order in Order.objects.select_related("buyer")}
+
+    assert set(orders) == {OrderStatus.PENDING_PAYMENT, OrderStatus.RESERVED, OrderStatus.SIGNED, OrderStatus.CANCELLED}
+    held = orders[OrderStatus.PENDING_PAYMENT]
+    assert held.hold_expires_at > timezone.now()
+    assert not held.payments.exists()
+    # The reserved order's 定金 was paid at the counter: a receipt for exactly the deposit.
+    reserved = orders[OrderStatus.RESERVED]
+    receipt = Receipt.objects.get(payment__order=reserved)
+    assert receipt.payment.amount == reserved.deposit_amount > 0
+    assert reserved.buyer.mobile == BUYER_A
+    # The signed order has a schedule and paid its 定金 plus part of the 首付款, not all of it.
+    signed = orders[OrderStatus.SIGNED]
+    schedule = PaymentSchedule.objects.get(order=signed, is_current=True)
+    paid = Payment.objects.filter(order=signed, status=PaymentStatus.CONFIRMED)
+    assert {payment.charge_item.kind for payment in paid} == {ChargeKind.DEPOSIT, ChargeKind.DOWN_PAYMENT}
+    assert sum(item.amount for item in schedule.items.all()) == signed.contract_price_amount
+    assert signed.deposit_amount < sum(payment.amount for payment in paid) < signed.contract_price_amount
+    assert orders[OrderStatus.CANCELLED].unit.status == UnitStatus.AVAILABLE
+
+
+def test_demo_buyer_sees_points_receipt_and_loan_plan_in_their_account(loaded, client):
+    buyer = User.objects.get(mobile=BUYER_A)
+    plan = LoanPlan.objects.get(customer__user=buyer)
+    receipt = Receipt.objects.get(payment__order__buyer=buyer)
+    client.force_login(buyer)
+
+    assert payment_services.points_balance(buyer) == 5000
+    assert plan.bank_name in client.get("/loans/plans/").content.decode()
+    assert client.get(f"/loans/plans/{plan.pk}/").status_code == 200
+    assert receipt.code in client.get("/payments/mine/").content.decode()
+    other = User.objects.get(mobile=BUYER_B)
+    client.force_login(other)
+    assert client.get(f"/loans/plans/{plan.pk}/").status_code == 404
+
+
+def test_demo_buyer_can_still_select_one_more_unit_in_the_running_opening(loaded):
+    opening = Opening.objects.get(mode=OpeningMode.FREE)
+    buyer = User.objects.get(mobile=BUYER_A)
+    first, second = opening.units.filter(status=UnitStatus.AVAILABLE).order_by("pk")[:2]
+
+    order = sales_services.order_select(
+        buyer=buyer, unit=first, opening=opening, actor=buyer, payment_method="full", request_token="test-one-more"
+    )
+
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    with pytest.raises(DomainError) as refusal:
+        sales_services.order_select(
+            buyer=buyer, unit=second, opening=opening, actor=buyer, payment_method="full", request_token="test-too-many"
+        )
+    assert refusal.value.message == "您在本次开盘的选房数量已达上限"
