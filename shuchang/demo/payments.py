@@ -58,6 +58,6 @@ def build_down_payment(ctx) -> None:
 def build_points(ctx) -> None:
     """Finance credits the first demo buyer with points they can use at the counter."""
     payment_services.points_award(
-        buyer=demo_buyer(ctx, BUYER_A), points=DEMO_POINTS, reason="网上开盘报名礼积分", actor=ctx.staff["finance"]
+        buyer=demo_buyer(BUYER_A), points=DEMO_POINTS, reason="网上开盘报名礼积分", actor=ctx.staff["finance"]
     )
     ctx.count("points", DEMO_POINTS)

@@ -42,15 +42,16 @@ DEMO_TOKENS = {
 }
 
 CUSTOMERS = (
-    # name, mobile, source, note, follow-ups: (days ago, method, content, next follow-up in days)
+    # name, mobile, source, note, follow-ups: (method, content, next follow-up in days). Notes are
+    # stamped with the time they are written (the service offers no back-dating), i.e. the load.
     (
         "张伟",
         BUYER_A,
         CustomerSource.ONLINE,
         "线上注册客户，关注 2 号楼 143㎡ 四房",
         (
-            (6, FollowUpMethod.PHONE, "客户来电咨询 2 号楼开盘时间和定金金额，已告知开盘安排。", 2),
-            (2, FollowUpMethod.VISIT, "客户携家人到售楼处看样板间，对 B 户型满意，计划按揭，首付约四成。", 5),
+            (FollowUpMethod.PHONE, "客户来电咨询 2 号楼开盘时间和定金金额，已告知开盘安排。", 2),
+            (FollowUpMethod.VISIT, "客户携家人到售楼处看样板间，对 B 户型满意，计划按揭，首付约四成。", 5),
         ),
     ),
     (
@@ -58,14 +59,14 @@ CUSTOMERS = (
         BUYER_B,
         CustomerSource.REFERRAL,
         "老业主推荐，改善型需求",
-        ((4, FollowUpMethod.WECHAT, "已发送 1 号楼价目表和付款方式说明，客户倾向一次性付款。", 3),),
+        ((FollowUpMethod.WECHAT, "已发送 1 号楼价目表和付款方式说明，客户倾向一次性付款。", 3),),
     ),
     (
         "赵磊",
         "13600136001",
         CustomerSource.VISIT,
         "自然到访，预算 800 万以内",
-        ((3, FollowUpMethod.VISIT, "首次到访，看了 168㎡ 样板间，需与家人商量，约下周再来。", 7),),
+        ((FollowUpMethod.VISIT, "首次到访，看了 168㎡ 样板间，需与家人商量，约下周再来。", 7),),
     ),
     ("孙悦", "13500135002", CustomerSource.PHONE, "来电咨询学区情况", ()),
 )
@@ -79,7 +80,7 @@ def demo_order(buyer_mobile: str, token: str) -> Order:
     return Order.objects.get(buyer__mobile=buyer_mobile, request_token=token)
 
 
-def demo_buyer(ctx, mobile: str) -> User:
+def demo_buyer(mobile: str) -> User:
     """The buyer fresh from the database (the registration step's object predates the real-name check)."""
     return User.objects.select_related("buyer_profile").get(mobile=mobile)
 
@@ -92,7 +93,7 @@ def build_customers(ctx) -> None:
             project=project, actor=consultant, name=name, mobile=mobile, source=source, consultant=consultant, note=note
         )
         ctx.count("customers")
-        for _days_ago, method, content, next_in in follow_ups:
+        for method, content, next_in in follow_ups:
             sales_services.customer_add_follow_up(
                 customer=customer,
                 actor=consultant,
@@ -156,9 +157,8 @@ def build_openings(ctx) -> None:
     sales_services.opening_publish(opening=running, actor=manager)
     for mobile in (BUYER_A, BUYER_B):
         # They signed up before sign-up closed yesterday morning.
-        sales_services.registration_create(
-            opening=running, buyer=demo_buyer(ctx, mobile), actor=demo_buyer(ctx, mobile), at=_at(yesterday, 9)
-        )
+        buyer = demo_buyer(mobile)
+        sales_services.registration_create(opening=running, buyer=buyer, actor=buyer, at=_at(yesterday, 9))
         ctx.count("registrations")
 
     lottery = sales_services.opening_create(
@@ -199,7 +199,7 @@ def build_orders(ctx) -> None:
     )
     for key, unit, unit_opening, payment_method in plan:
         mobile, token = DEMO_TOKENS[key]
-        buyer = demo_buyer(ctx, mobile)
+        buyer = demo_buyer(mobile)
         sales_services.order_select(
             buyer=buyer,
             unit=unit,
