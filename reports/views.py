@@ -48,9 +48,12 @@ def report_page(request, code: str):
         services.report_export(report=report, actor=request.user, target=Path(handle.name))
         filename = f"{report.title}-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
         return FileResponse(open(handle.name, "rb"), as_attachment=True, filename=filename)
+    query = request.GET.copy()
+    query.pop("export", None)
     context = {
         "report": report,
         "form": form,
+        "query": query.urlencode(),
         "table": selectors.report_table(report) if valid else None,
         "reports": selectors.report_menu(request.user),
         "amount_columns": report.amount_columns,
