@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # pg_dump / pg_restore for 数据备份与恢复 (audit.backups). Bookworm ships client 15, the db service's version:
 # a newer pg_dump writes SET commands (e.g. transaction_timeout) that an older server rejects on restore.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends postgresql-client fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system shuchang && useradd --system --gid shuchang --home-dir /app --no-create-home shuchang

@@ -1,8 +1,6 @@
 """A loan plan printed (PDF) or exported (Excel): a summary and the full repayment table.
 
-The PDF uses reportlab's built-in STSong-Light CID font: reportlab cannot embed the system's Noto
-CJK fonts (PostScript outlines), and STSong-Light is one of the fonts every PDF reader provides
-for Simplified Chinese, so the file still shows and extracts correctly everywhere.
+The PDF embeds the Chinese font of shuchang.core.pdf_fonts.
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from loans.calculator import CombinedSchedule, by_year, format_rate
@@ -27,8 +23,9 @@ from loans.choices import HomeType
 from loans.plans import PlanOption, PlanRequest
 from shuchang.core.formatting import chinese_date, chinese_datetime
 from shuchang.core.money import format_yuan
+from shuchang.core.pdf_fonts import CJK_FONT, cjk_font
 
-PDF_FONT = "STSong-Light"
+PDF_FONT = CJK_FONT
 DISCLAIMER = "本方案依据填写信息与所选日期的利率测算，仅供参考，实际贷款额度、利率与月供以银行审批及借款合同为准。"
 _AMOUNT_FORMAT = "#,##0.00"
 _RATE_FORMAT = "0.000%"
@@ -104,8 +101,7 @@ def plan_filename(document: PlanDocument, extension: str) -> str:
 
 
 def _register_font() -> None:
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    cjk_font()
 
 
 def plan_pdf(document: PlanDocument) -> bytes:

@@ -12,9 +12,8 @@ Chinese capitals (大写), the collecting company, the cashier and the copy.
 * The buyer's download is the 收据联 marked 电子收据.
 
 A reprint (补打) says so with its count; a voided receipt (作废) and a red receipt (红冲) say so in red.
-The font is reportlab's built-in STSong-Light (Adobe-GB1), which every PDF reader provides for
-Simplified Chinese: the text extracts with pdftotext, and no font file has to ship (reportlab cannot
-embed the system's Noto CJK fonts, which have PostScript outlines).
+The Chinese font is embedded (shuchang.core.pdf_fonts): the receipt prints the same everywhere and its
+text extracts with pdftotext.
 """
 
 import io
@@ -25,30 +24,25 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from payments.models import NoticeKind, Paper, PaymentNotice, Receipt, ReceiptKind
 from shuchang.core.formatting import chinese_date, chinese_datetime
 from shuchang.core.money import amount_in_chinese_capitals, format_yuan
+from shuchang.core.pdf_fonts import CJK_FONT, cjk_font
 
-FONT = "STSong-Light"
+FONT = CJK_FONT
 CONTINUOUS_SIZE = (241 * mm, 93.1 * mm)
 COPIES = [("第一联", "存根联"), ("第二联", "收据联（交付款人）"), ("第三联", "记账联")]
 RED = colors.HexColor("#c0392b")
-# STSong-Light has no glyph for the Latin middle dot of names like 舒畅·云栖府; the katakana middle
-# dot looks the same, has a glyph, and pdftotext reads it back as "·".
-_GLYPHS = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb"})
 INK = colors.HexColor("#1d2733")
 
 
 def _font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    cjk_font()
 
 
 def _text(canvas: Canvas, x: float, y: float, text: str, size: float = 9, *, color=INK, align: str = "left") -> None:
-    text = text.translate(_GLYPHS)
     canvas.setFont(FONT, size)
     canvas.setFillColor(color)
     if align == "right":
@@ -61,7 +55,6 @@ def _text(canvas: Canvas, x: float, y: float, text: str, size: float = 9, *, col
 
 def _fit(text: str, width: float, size: float) -> str:
     """Shorten `text` with … until it fits `width` at `size`."""
-    text = text.translate(_GLYPHS)
     if pdfmetrics.stringWidth(text, FONT, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
@@ -85,7 +78,6 @@ def _receipt_part(
     top = y + height
     left, right = x + 8 * mm, x + width - 8 * mm
     title = f"{receipt.title} 收款收据" if not red else f"{receipt.title} 红冲收据"
-    title = title.translate(_GLYPHS)
     _text(canvas, (left + right) / 2, top - 10 * mm, title, 13, color=RED if red else INK, align="center")
     _text(canvas, right, top - 10 * mm, f"No. {receipt.code}", 10, color=RED, align="right")
     line_y = top - 17 * mm

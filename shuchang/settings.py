@@ -264,3 +264,5 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SITE_NAME = "舒畅"
+# A TrueType Chinese font to embed in PDFs; by default Debian's fonts-wqy-microhei (shuchang/core/pdf_fonts.py).
+PDF_CJK_FONT_FILE = os.environ.get("PDF_CJK_FONT_FILE", "")
