@@ -27,6 +27,8 @@ from loans.models import (
     LoanPlan,
     LoanProduct,
 )
+from payments import services as payment_services
+from payments.models import ChargeItem, ChargeKind, PaymentMethod
 from sales.models import Order, OrderStatus
 from shuchang.core.exceptions import ConcurrentChange, DomainError, TransitionNotAllowed
 
@@ -246,8 +248,9 @@ def loan_application_disburse(
 ) -> LoanApplication:
     """放款: the bank paid out. Recording the same bank serial number again returns the first record.
 
-    The disbursement becomes a payment of the order once the payments app offers a service for it:
-    call it here, in this transaction (see docs/loans.md).
+    The disbursement is also a payment of the order (房款 by bank transfer, with the bank's serial),
+    recorded in the same transaction; like every transfer it counts once finance confirms the money
+    arrived.
     """
     _require(permissions.can_disburse_application(actor, application), "无权登记银行放款")
     reference = (bank_reference or "").strip()
@@ -267,7 +270,7 @@ def loan_application_disburse(
         raise LoanInputError("放款日期不能晚于今天")
     try:
         with transaction.atomic():
-            return _application_transition(
+            disbursed = _application_transition(
                 application=application,
                 to_status=LoanApplicationStatus.DISBURSED,
                 actor=actor,
@@ -278,6 +281,16 @@ def loan_application_disburse(
             )
     except IntegrityError:
         raise LoanInputError("该放款流水号已登记在其他贷款申请上") from None
+    payment_services.payment_record(
+        actor=actor,
+        method=PaymentMethod.objects.get(code="transfer"),
+        charge_item=ChargeItem.objects.get(kind=ChargeKind.HOUSE_PRICE),
+        amount=value,
+        order=application.order,
+        external_ref=reference,
+        note=f"{application.product.bank.name}按揭贷款放款",
+    )
+    return disbursed
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from loans.documents import MAX_DOCUMENT_BYTES
 from loans.exceptions import LoanInputError
 from loans.models import LoanApplication, LoanApplicationStatus, LoanDocument, LoanProduct
 from loans.services.applications import ApplicationRefused
+from payments.models import Payment
 from sales.tests.factories import select
 from shuchang.core.exceptions import TransitionNotAllowed
 
@@ -256,6 +257,12 @@ def test_the_application_moves_through_review_approval_and_disbursement(client, 
     assert (application.disbursed_amount, application.bank_reference) == (Decimal("950000.00"), "ICBC2026120300001")
     timeline = list(application.status_changes.values_list("to_status", flat=True))
     assert timeline == ["submitted", "under_review", "approved", "disbursed"]
+    payment = Payment.objects.get(external_ref="ICBC2026120300001")
+    assert (payment.order_id, payment.amount, payment.charge_item.kind) == (
+        reserved_order.pk,
+        Decimal("950000.00"),
+        "house_price",
+    )
     assert AuditEntry.objects.filter(action__startswith="loans.application.").count() == 4
     client.force_login(buyer)
     html = client.get(detail).content.decode()
