@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Case, When
+from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -354,19 +354,40 @@ class Alternative:
     price_signature: str
 
 
+_OFFER_FIELDS = ("pk", "building_id", "code", "floor", "gross_area", "list_price_amount", "price_version_id")
+
+
+def _available_in_batch(*, opening_id: int, besides: Unit) -> list[tuple]:
+    """Up to ALTERNATIVES available units of the batch, `besides`'s building first, else at random.
+
+    Plain SQL: in a rush most selections lose, and building this query through the ORM cost more
+    than running it (the same reason the selection service writes in plain SQL).
+    """
+    unit_table, batch_table = Unit._meta.db_table, Opening.units.through._meta.db_table
+    sql = f"""
+        SELECT u.id, u.building_id, u.code, u.floor, u.gross_area, u.list_price_amount, u.price_version_id
+        FROM {unit_table} u JOIN {batch_table} b ON b.unit_id = u.id
+        WHERE b.opening_id = %s AND u.status = %s AND u.id <> %s
+        ORDER BY CASE WHEN u.building_id = %s THEN 0 ELSE 1 END, random()
+        LIMIT %s
+    """  # noqa: S608 - table names come from model metadata, every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [opening_id, UnitStatus.AVAILABLE.value, besides.pk, besides.building_id, ALTERNATIVES])
+        rows = cursor.fetchall()
+    # SQLite hands numeric columns back as int or float; amounts and areas are Decimal everywhere else.
+    return [(*row[:4], _decimal(row[4]), _decimal(row[5]), row[6]) for row in rows]
+
+
+def _decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def alternatives_for(*, opening: Opening, taken: Unit, payment_method: str, now: datetime) -> list[Alternative]:
     """A few units of the batch still available, the same building first and otherwise at random
     (so the buyers who lost one unit do not all rush the same next one). One query."""
-    fields = ("pk", "building_id", "code", "floor", "gross_area", "list_price_amount", "price_version_id")
-    rows = (
-        Unit.objects.filter(openings=opening.pk, status=UnitStatus.AVAILABLE)
-        .exclude(pk=taken.pk)
-        .order_by(Case(When(building_id=taken.building_id, then=0), default=1), "?")
-        .values_list(*fields)[:ALTERNATIVES]
-    )
     units = [
-        Unit(project_id=opening.project_id, status=UnitStatus.AVAILABLE, **dict(zip(fields, row, strict=True)))
-        for row in rows
+        Unit(project_id=opening.project_id, status=UnitStatus.AVAILABLE, **dict(zip(_OFFER_FIELDS, row, strict=True)))
+        for row in _available_in_batch(opening_id=opening.pk, besides=taken)
     ]
     method = [(payment_method, PaymentMethod(payment_method).label)]
     rules = pricing.project_scheme_rules(opening.project_id) if units else ()

@@ -74,7 +74,7 @@ def parse_args(argv=None):
     parser.add_argument("--buyers", type=int, default=2000)
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--watchers", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (2–4 on a 2-core box)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (2–4 on a 2-core box)")
     parser.add_argument("--quota", type=int, default=2, help="units each buyer may select")
     parser.add_argument("--concurrency", type=int, default=12, help="buyer requests in flight at once")
     parser.add_argument("--poll-seconds", type=float, default=3.0, help="a watcher's polling interval (the page's)")
