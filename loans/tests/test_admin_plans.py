@@ -116,7 +116,8 @@ def test_plans_are_ranked_and_exclusions_explained(client, planner, django_asser
     client.force_login(planner)
 
     # session, user, permissions ×2, data scope, products, LPR, fund rates, policy, project choices …
-    with django_assert_max_num_queries(15)  # +1: the admin sidebar asks whether payment settings exist:
+    # +1: the admin sidebar asks whether payment settings exist (a singleton that may be added once).
+    with django_assert_max_num_queries(15):
         response = client.get(_plans_url(), CUSTOMER)
 
     html = response.content.decode()
