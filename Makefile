@@ -12,7 +12,7 @@ TEST_DB := $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(PG_U
 # An empty DATABASE_URL is not "unset" to the settings: without PostgreSQL, remove it from the environment.
 WITH_TEST_DB := $(if $(TEST_DB),DATABASE_URL=$(TEST_DB),env -u DATABASE_URL)
 
-.PHONY: help install run test e2e lint format migrate demo worker clean bench-opening bench-backup
+.PHONY: help install run test e2e lint format migrate demo worker clean bench-opening bench-backup bench-reports
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -65,3 +65,9 @@ bench-backup: install ## backup / verify / restore times: demo data + 1M log row
 	  sh -c '$(BIN)/python manage.py migrate -v0 && $(BIN)/python manage.py sync_roles -v0 >/dev/null && \
 	         $(BIN)/python manage.py bench_backup --log-rows $${BENCH_LOG_ROWS:-1000000}'
 	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_backup"
+
+bench-reports: install ## 收费报表基准：1M payments with receipts on PostgreSQL (BENCH_REPORT_ROWS=…)
+	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_reports" -c "CREATE DATABASE shuchang_bench_reports"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuchang_bench_reports $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuchang_bench_reports $(BIN)/python manage.py bench_reports --rows $${BENCH_REPORT_ROWS:-1000000}
+	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_reports"

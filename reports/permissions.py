@@ -8,6 +8,4 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "finance": (*_CHARGE, *_PROPERTY),
     # 销售经理: the property and sales statistics, and the charge reports of their projects.
     "sales_manager": (*_CHARGE, *_PROPERTY),
-    # 审计: reads everything, exports are logged like anyone's.
-    "auditor": (*_CHARGE, *_PROPERTY),
 }

@@ -224,18 +224,34 @@ PAYMENTS_PUBLIC_BASE_URL = os.environ.get("PAYMENTS_PUBLIC_BASE_URL", "")
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", DEBUG)
 PAYMENTS_SANDBOX_KEY_DIR = VAR_DIR / "payments-sandbox"
 
+REPORTS_ROOT = Path(os.environ.get("REPORTS_ROOT", VAR_DIR / "reports"))
+REPORTS_RETENTION_DAYS = int(os.environ.get("REPORTS_RETENTION_DAYS", "90"))
+REPORTS_INLINE_MAX_ROWS = int(os.environ.get("REPORTS_INLINE_MAX_ROWS", "50000"))
+REPORTS_DAILY_AT = os.environ.get("REPORTS_DAILY_AT", "01:30")  # local time: the previous day's 日报
+REPORTS_MONTHLY_AT = os.environ.get("REPORTS_MONTHLY_AT", "02:30")  # on the 1st: the previous month's 月报
+_daily_hour, _daily_minute = (int(part) for part in REPORTS_DAILY_AT.split(":"))
+_monthly_hour, _monthly_minute = (int(part) for part in REPORTS_MONTHLY_AT.split(":"))
+
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal-chain": {"task": "audit.tasks.audit_seal_chain_task", "schedule": 10.0},
     # Lazy expiry on read covers a stuck worker; this sweep frees units nobody looks at.
     "sales-expire-overdue-orders": {"task": "sales.tasks.orders_expire_overdue_task", "schedule": 15.0},
     "payments-convert-signed-deposits": {"task": "payments.tasks.deposits_convert_signed_task", "schedule": 600.0},
     "payments-close-expired-trades": {"task": "payments.tasks.trades_close_expired_task", "schedule": 3600.0},
+    "reports-daily": {
+        "task": "reports.tasks.reports_daily_task",
+        "schedule": crontab(hour=_daily_hour, minute=_daily_minute),
+    },
+    "reports-monthly": {
+        "task": "reports.tasks.reports_monthly_task",
+        "schedule": crontab(day_of_month=1, hour=_monthly_hour, minute=_monthly_minute),
+    },
+    "reports-prune": {"task": "reports.tasks.reports_prune_task", "schedule": crontab(hour=4, minute=15)},
     "backup-automatic": {
         "task": "audit.tasks.backup_create_automatic_task",
         "schedule": timedelta(days=BACKUP_INTERVAL_DAYS),
     },
 }
-_ = crontab  # later schedules use crontab(hour=…, minute=…)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind our own reverse proxy the client address is in X-Forwarded-For; never trust it otherwise.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("office/system/", include("audit.urls")),
     path("news/", include("developers.urls")),
     path("loans/", include("loans.urls")),
+    path("office/reports/", include("reports.urls")),
     path("", include("sales.urls")),
     path("", include("payments.urls")),
     path("", include("listings.urls")),

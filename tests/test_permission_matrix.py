@@ -27,6 +27,7 @@ MATRIX = {
     "退款": ("payments.refund_payment", N, N, N, Y, N, N),
     "查看完整身份证号": ("accounts.view_full_identity", N, N, N, N, Y, N),
     "导出操作日志（含个人信息）": ("audit.export_auditentry", N, N, N, N, Y, Y),
+    "导出收费报表（含个人信息）": ("reports.export_reports", N, N, Y, Y, N, N),
     "查看操作日志": ("audit.view_auditentry", N, N, N, N, Y, Y),
     "手动备份": ("audit.add_backup", N, N, N, N, Y, N),
     "恢复备份": ("audit.restore_backup", N, N, N, N, Y, N),

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -38,7 +39,11 @@ def _cell(sheet, value):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = AMOUNT_FORMAT
         return cell
-    return WriteOnlyCell(sheet, value=value)
+    return value  # plain text and integers need no cell object: a third cheaper to write
+
+
+def _as_cell(sheet, value):
+    return value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
 
 
 def write_table(
@@ -76,7 +81,7 @@ def write_table(
         count += 1
     sheet.auto_filter.ref = f"A3:{last_column}{3 + max(count, 1)}"
     if totals is not None:
-        total_cells = [_cell(sheet, value) for value in totals]
+        total_cells = [_as_cell(sheet, _cell(sheet, value)) for value in totals]
         for cell in total_cells:
             cell.font = _HEADER_FONT
         sheet.append(total_cells)
