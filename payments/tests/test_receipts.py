@@ -36,7 +36,7 @@ def pdf_text(content: bytes) -> str:
     if not shutil.which(PDFTOTEXT):
         pytest.skip("needs pdftotext (apt-get install poppler-utils)")
     command = [PDFTOTEXT, "-layout", "-", "-"]
-    result = subprocess.run(command, input=content, capture_output=True, check=True)  # noqa: S603 - fixed program
+    result = subprocess.run(command, input=content, capture_output=True, check=True)
     return result.stdout.decode("utf-8")
 
 
