@@ -88,6 +88,7 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--drop-after", action="store_true", help="drop the database at the end (smoke runs)")
+    parser.add_argument("--var-dir", default="", help="static files and the server log (var/bench-r<db>)")
     return parser.parse_args(argv)
 
 
@@ -96,7 +97,7 @@ def parse_args(argv=None):
 
 def bench_env(args, port: int) -> dict:
     # One working folder (static files, the server's log) per Redis database: runs that share one are serialised.
-    var_dir = ROOT / "var" / f"bench-r{args.redis_db}"
+    var_dir = Path(args.var_dir) if args.var_dir else ROOT / "var" / f"bench-r{args.redis_db}"
     var_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy()
     env.update(

@@ -38,7 +38,7 @@ def _redis_answers() -> bool:
         return False
 
 
-def test_a_small_opening_rush_keeps_every_guarantee():
+def test_a_small_opening_rush_keeps_every_guarantee(tmp_path):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("needs PostgreSQL: the benchmark runs gunicorn on a PostgreSQL database of its own")
     if not _redis_answers():
@@ -46,7 +46,7 @@ def test_a_small_opening_rush_keeps_every_guarantee():
     command = [
         sys.executable, str(BENCH), "--buyers", "60", "--units", "20", "--watchers", "10", "--workers", "2",
         "--ceiling-seconds", "1", "--redis-db", "14", "--database", f"shuchang_bench_smoke_{os.getpid()}",
-        "--pg-url", _pg_server_url(), "--drop-after",
+        "--pg-url", _pg_server_url(), "--drop-after", "--var-dir", str(tmp_path),  # tests never write to var/
     ]  # fmt: skip
 
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
