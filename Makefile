@@ -71,3 +71,6 @@ bench-reports: install ## 收费报表基准：1M payments with receipts on Post
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuchang_bench_reports $(BIN)/python manage.py migrate -v0
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuchang_bench_reports $(BIN)/python manage.py bench_reports --rows $${BENCH_REPORT_ROWS:-1000000}
 	psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS shuchang_bench_reports"
+
+bench-opening: install ## the opening-rush benchmark, full size: gunicorn on PostgreSQL + Redis (docs/opening-benchmark.md)
+	$(BIN)/python tests/bench/bench_opening.py

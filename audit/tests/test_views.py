@@ -184,3 +184,14 @@ def test_restore_from_the_page_needs_the_name_and_then_restores(client, admin_us
 
     assert list(Company.objects.values_list("name", flat=True)) == ["备份时的公司"]
     assert Backup.objects.filter(kind=BackupKind.SAFETY).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_refused_for_lack_of_permission_is_logged_as_refused(client, consultant):
+    _login(client, consultant)
+
+    client.get("/office/system/log/")
+
+    refusal = AuditEntry.objects.get(action="http.permission_denied")
+    assert (refusal.result, refusal.actor_label) == ("refused", "consultant")
+    assert refusal.data["path"] == "/office/system/log/"
