@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.http import Http404
 
@@ -82,12 +83,12 @@ def dashboard_data(user, *, year: int) -> dict:
     by_month = {row[0]: row for row in rows}
     months = [f"{year}-{month:02d}" for month in range(1, 13)]
     collections = MonthlyChargeItems(user=user, filters={"year": year})
-    collected = [0.0] * 12
+    collected = [Decimal("0.00")] * 12
     lines = collections.rows()
     next(lines)
     for line in lines:
         for index in range(12):
-            collected[index] += float(line[index + 1])
+            collected[index] += line[index + 1]
     inventory: dict[str, int] = {}
     lines = Inventory(user=user, filters={}).rows()
     next(lines)
@@ -95,8 +96,9 @@ def dashboard_data(user, *, year: int) -> dict:
         inventory[line[2]] = inventory.get(line[2], 0) + line[3]
     return {
         "months": months,
-        "sales_amount": [float(by_month[m][3]) if m in by_month else 0.0 for m in months],
+        # Amounts travel to the chart as decimal strings (ECharts reads them as numbers): never floats.
+        "sales_amount": [str(by_month[m][3]) if m in by_month else "0.00" for m in months],
         "sales_units": [by_month[m][1] if m in by_month else 0 for m in months],
-        "collections": [round(value, 2) for value in collected],
+        "collections": [str(value) for value in collected],
         "inventory": [{"name": name, "value": count} for name, count in inventory.items()],
     }

@@ -95,8 +95,8 @@ def test_the_dashboard_feeds_the_charts_the_same_figures(known_set, finance, cli
     assert response.status_code == 200
     data = response.context["data"]
     month = timezone.localdate().month
-    assert data["collections"][month - 1] == 68000.0
-    assert sum(data["collections"]) == 68000.0
+    assert data["collections"][month - 1] == "68000.00"
+    assert sum(Decimal(value) for value in data["collections"]) == Decimal("68000.00")
     assert data["sales_units"][month - 1] == 1
     assert {item["name"]: item["value"] for item in data["inventory"]} == {"可售": 5, "已认购": 1}
     assert "echarts-5.6.0.min.js" in response.content.decode()
