@@ -12,6 +12,12 @@ _LAST_SEEN = "last_seen"
 _WRITE_EVERY_SECONDS = 60
 
 
+def stamp_login(sender, request, user, **kwargs) -> None:
+    """Start the idle clock at login, in the session write login does anyway (not on the next request)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_LAST_SEEN] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

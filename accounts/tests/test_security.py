@@ -80,3 +80,16 @@ def test_the_password_policy_refuses_weak_passwords(password):
 def test_the_password_policy_asks_for_letters_and_digits_in_chinese():
     with pytest.raises(ValidationError, match="字母和数字"):
         validate_password("onlyletterslong")
+
+
+@pytest.mark.django_db
+def test_the_first_page_after_login_does_not_write_the_session(client, buyer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post("/accounts/login/", {"username": "13800138000", "password": PASSWORD})
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/accounts/me/")
+
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
