@@ -578,8 +578,9 @@ def test_the_back_office_sidebar_links_the_sales_pages(client, consultant):
 def test_an_expired_hold_is_released_when_staff_open_the_unit(client, sales_manager, pending, units):
     import time_machine
 
-    client.force_login(sales_manager)
     with time_machine.travel(pending.hold_expires_at + timedelta(seconds=1)):
+        # Signed in at that moment: a sign-in from before would have been idle longer than 30 minutes.
+        client.force_login(sales_manager)
         page = client.get(f"/office/sales/units/{units[0].pk}/").content.decode()
 
     pending.refresh_from_db()
