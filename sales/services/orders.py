@@ -9,6 +9,7 @@ for everything that can race (the unit, the buyer's quota slots, the request tok
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -81,6 +82,25 @@ class _Retry(Exception):
     """The state changed under us in a way that may now allow the selection: try again."""
 
 
+class _Refused(Exception):
+    """A refusal decided by the statement that also found no order made with the request token."""
+
+    def __init__(self, error: DomainError):
+        self.error = error
+
+
+@dataclass(frozen=True)
+class _UnitFound:
+    """What the conditional UPDATE found instead of an available unit, read by the same statement."""
+
+    status: str
+    list_price_amount: Decimal
+    price_version_id: int | None
+    in_batch: bool
+    has_overdue_hold: bool
+    token_order_id: int | None  # an order this buyer already made with the same form
+
+
 # ---- selection ---------------------------------------------------------------------------------
 
 
@@ -124,6 +144,8 @@ def order_select(
             )
         except _Retry:
             continue
+        except _Refused as refused:
+            raise refused.error from None  # the statement that refused also found no order with this token
         except IntegrityError:
             # A unique index refused the insert: the same token won in a parallel request (answer
             # with its order), or the buyer's parallel request took the slot (retry with fresh slots).
@@ -207,8 +229,8 @@ def _select_once(*, buyer, unit, opening, actor, payment_method, request_token, 
         created_by=actor,
     )
     with transaction.atomic():
-        selected = _lock_unit_and_insert(order=order, unit=unit, opening=opening, actor=actor, now=now)
-        if selected:
+        found = _lock_unit_and_insert(order=order, unit=unit, opening=opening, actor=actor, now=now)
+        if found is None:
             audit_record(
                 actor=actor,
                 action="sales.order.selected",
@@ -224,9 +246,10 @@ def _select_once(*, buyer, unit, opening, actor, payment_method, request_token, 
                 },
             )
             grid_invalidate([unit.building_id])
-    if not selected:
-        raise _unit_refusal(unit=unit, opening=opening, now=now)
-    return order
+            return order
+    if found.token_order_id is not None:
+        return Order.objects.get(pk=found.token_order_id)  # a resubmitted form: the first one won
+    raise _unit_refusal(unit=unit, found=found, now=now)
 
 
 def _check_opening_window(opening: Opening, now: datetime) -> None:
@@ -310,10 +333,13 @@ def _check_not_kept_for_an_opening(unit: Unit, now: datetime) -> None:
         raise UnitReservedForOpening(name)
 
 
-def _lock_unit_and_insert(*, order: Order, unit: Unit, opening: Opening | None, actor, now: datetime) -> bool:
+def _lock_unit_and_insert(
+    *, order: Order, unit: Unit, opening: Opening | None, actor, now: datetime
+) -> _UnitFound | None:
     """available → locked, only if the unit is still available at the quoted price (and in the
-    opening's batch); then the order, and both history rows. True if this request got the unit;
-    an IntegrityError if a unique index refused the order (the caller's transaction is undone)."""
+    opening's batch); then the order, and both history rows. None if this request got the unit,
+    otherwise what it found instead; an IntegrityError if a unique index refused the order (the
+    caller's transaction is undone)."""
     if connection.vendor == "postgresql":
         return _lock_unit_and_insert_postgresql(order=order, unit=unit, opening=opening, actor=actor, now=now)
     candidates = Unit.objects.filter(
@@ -322,7 +348,7 @@ def _lock_unit_and_insert(*, order: Order, unit: Unit, opening: Opening | None, 
     if opening is not None:
         candidates = candidates.filter(openings=opening.pk)
     if candidates.update(status=_LOCKED, status_changed_at=now) != 1:
-        return False
+        return _unit_found(order=order, unit=unit, opening=opening, now=now)
     UnitStatusChange.objects.create(
         unit_id=unit.pk, from_status=_AVAILABLE, to_status=_LOCKED, actor=actor, reason=_LOCK_REASON
     )
@@ -330,27 +356,49 @@ def _lock_unit_and_insert(*, order: Order, unit: Unit, opening: Opening | None, 
     OrderStatusChange.objects.create(
         order=order, from_status="", to_status=OrderStatus.PENDING_PAYMENT, actor=actor, reason=_SELECT_REASON
     )
-    return True
+    return None
+
+
+def _unit_found(*, order: Order, unit: Unit, opening: Opening | None, now: datetime) -> _UnitFound:
+    current = Unit.objects.filter(pk=unit.pk).values("status", "list_price_amount", "price_version_id").get()
+    overdue = Order.objects.filter(unit_id=unit.pk, status=OrderStatus.PENDING_PAYMENT, hold_expires_at__lte=now)
+    return _UnitFound(
+        status=current["status"],
+        list_price_amount=current["list_price_amount"],
+        price_version_id=current["price_version_id"],
+        in_batch=opening is None or opening.units.filter(pk=unit.pk).exists(),
+        has_overdue_hold=overdue.exists(),
+        token_order_id=_token_order_id(buyer_id=order.buyer_id, request_token=order.request_token),
+    )
+
+
+def _token_order_id(*, buyer_id: int, request_token: str) -> int | None:
+    return Order.objects.filter(buyer_id=buyer_id, request_token=request_token).values_list("pk", flat=True).first()
 
 
 def _lock_unit_and_insert_postgresql(
     *, order: Order, unit: Unit, opening: Opening | None, actor, now: datetime
-) -> bool:
+) -> _UnitFound | None:
     """The same as the portable path in one round trip: the conditional UPDATE, the unit's history
     row, the order and its status-change row as one statement. A refused UPDATE matches no row,
-    so nothing else is inserted, nothing is written and no lock is taken."""
+    so nothing is inserted, nothing is written and no lock is taken; the same statement then
+    reads why (the unit's status and price, an overdue hold, an order from this very form), so
+    the losing path — four selections in five at an opening — costs one round trip too.
+    Its reads see the statement's snapshot: a unit whose winner committed while the UPDATE
+    waited may still read as available, and the caller tries again."""
     quote = connection.ops.quote_name
     fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(order, add=True), connection) for field in fields]
     casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
     batch_table = Opening.units.through._meta.db_table
-    in_batch = f"AND EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
+    in_batch = f"EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
+    order_table = Order._meta.db_table
     sql = f"""
         WITH moved AS (
             UPDATE {Unit._meta.db_table} SET status = %s, status_changed_at = %s
             WHERE id = %s AND status = %s AND list_price_amount = %s
               AND price_version_id IS NOT DISTINCT FROM %s
-              {in_batch if opening is not None else ""}
+              {"AND " + in_batch if opening is not None else ""}
             RETURNING id
         ), unit_history AS (
             INSERT INTO {UnitStatusChange._meta.db_table}
@@ -365,7 +413,15 @@ def _lock_unit_and_insert_postgresql(
                 (order_id, from_status, to_status, actor_id, reason, changed_at)
             SELECT id, '', %s, %s, %s, %s FROM new_order
         )
-        SELECT id FROM new_order
+        SELECT id, NULL, NULL, NULL, NULL, NULL, NULL FROM new_order
+        UNION ALL
+        SELECT NULL, u.status, u.list_price_amount, u.price_version_id,
+            {in_batch if opening is not None else "TRUE"},
+            EXISTS (SELECT 1 FROM {order_table} o
+                    WHERE o.unit_id = u.id AND o.status = %s AND o.hold_expires_at <= %s),
+            (SELECT o.id FROM {order_table} o WHERE o.buyer_id = %s AND o.request_token = %s)
+        FROM {Unit._meta.db_table} u
+        WHERE u.id = %s AND NOT EXISTS (SELECT 1 FROM moved)
     """  # noqa: S608 - table and column names come from model metadata, every value is a parameter
     params = [_LOCKED, now, unit.pk, _AVAILABLE, unit.list_price_amount, unit.price_version_id]
     if opening is not None:
@@ -373,35 +429,39 @@ def _lock_unit_and_insert_postgresql(
     params += [_AVAILABLE, _LOCKED, actor.pk, _LOCK_REASON, now]
     params += values
     params += [OrderStatus.PENDING_PAYMENT.value, actor.pk, _SELECT_REASON, now]
+    if opening is not None:
+        params += [opening.pk, unit.pk]
+    params += [OrderStatus.PENDING_PAYMENT.value, now, order.buyer_id, order.request_token, unit.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return False
-    order.pk = row[0]
-    order._state.adding, order._state.db = False, connection.alias
-    return True
+        raise Unit.DoesNotExist  # the unit is gone: not a case a page can produce
+    if row[0] is not None:
+        order.pk = row[0]
+        order._state.adding, order._state.db = False, connection.alias
+        return None
+    return _UnitFound(*row[1:])
 
 
-def _unit_refusal(*, unit: Unit, opening: Opening | None, now: datetime) -> Exception:
-    """Why the conditional UPDATE matched nothing (only on this, the losing path, do we look)."""
-    current = Unit.objects.filter(pk=unit.pk).values("status", "list_price_amount", "price_version_id").get()
-    status = current["status"]
+def _unit_refusal(*, unit: Unit, found: _UnitFound, now: datetime) -> Exception:
+    """Why the conditional UPDATE matched nothing, from what the same statement read."""
+    status = found.status
     if status == _LOCKED:
         # A hold nobody paid for must not block a sale, even if the expiry job is stuck.
-        if _expire_overdue_holds(unit_id=unit.pk, now=now):
+        if found.has_overdue_hold and _expire_overdue_holds(unit_id=unit.pk, now=now):
             return _Retry()
-        return UnitTaken()
+        return _Refused(UnitTaken())
     if status in (UnitStatus.RESERVED, UnitStatus.SIGNED, UnitStatus.SOLD):
-        return UnitTaken()
+        return _Refused(UnitTaken())
     if status == UnitStatus.WITHHELD:
-        return UnitWithheld()
+        return _Refused(UnitWithheld())
     if status == UnitStatus.DRAFT:
-        return UnitNotPublished()
-    if opening is not None and not opening.units.filter(pk=unit.pk).exists():
-        return UnitNotInOpening()
-    if current["list_price_amount"] != unit.list_price_amount or current["price_version_id"] != unit.price_version_id:
-        return PriceChanged()
+        return _Refused(UnitNotPublished())
+    if not found.in_batch:
+        return _Refused(UnitNotInOpening())
+    if found.list_price_amount != unit.list_price_amount or found.price_version_id != unit.price_version_id:
+        return _Refused(PriceChanged())
     return _Retry()  # released again in the meantime
 
 
