@@ -16,7 +16,7 @@ from shuchang.core.xlsx import write_table
 
 def report_write_xlsx(*, report: Report, target: Path, progress=None) -> int:
     """Write `report` to `target`; returns the number of data rows. The totals row is the sum of the lines."""
-    rows = report.rows()
+    rows = report.excel_rows()
     header = next(rows)
     totals = Totals(report, len(header))
 
@@ -36,6 +36,7 @@ def report_write_xlsx(*, report: Report, target: Path, progress=None) -> int:
         rows=lines(),
         widths=report.widths,
         totals=_TotalsProxy(totals),
+        kinds=report.kinds,
     )
     return count
 

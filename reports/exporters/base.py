@@ -9,6 +9,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connections
+from django.db.models import Case, CharField, F, FloatField, Func, Value, When
+from django.db.models.functions import Concat, Left, Length, Repeat, Right
+from django.db.models.lookups import Exact, IsNull, LessThanOrEqual
 from django.utils import timezone
 
 from accounts.scope import filter_by_scope
@@ -37,6 +41,9 @@ class Report:
     count_columns: tuple[int, ...] = ()
     personal = False  # exports naming people are logged with the same care either way
     widths: tuple[int, ...] | None = None
+    # One of shuchang.core.xlsx.KINDS per column, for reports whose columns always hold one type:
+    # their rows go to the Excel writer without a per-value type test (the large detail).
+    kinds: tuple[str, ...] | None = None
 
     def __init__(self, *, user, filters: dict):
         self.user = user
@@ -61,6 +68,11 @@ class Report:
     def rows(self) -> Iterator[tuple]:
         """The header first, then the data rows."""
         raise NotImplementedError
+
+    def excel_rows(self) -> Iterator[tuple]:
+        """The same lines for the .xlsx writer; a large report may hand over what the writer takes
+        cheapest (an Excel serial date computed in SQL instead of a datetime)."""
+        return self.rows()
 
     def filters_text(self) -> str:
         labels = {
@@ -113,3 +125,58 @@ class Totals:
 
 def as_decimal(value) -> Decimal:
     return value if value is not None else ZERO
+
+
+# ---- streaming and formatting in SQL (the large detail) -----------------------------------------
+
+
+def stream_values(queryset, *, chunk_size: int = 20_000) -> Iterator[tuple]:
+    """The rows of a values_list() queryset from a server-side cursor, as the driver returns them.
+
+    On PostgreSQL the tuples come straight from psycopg in chunks of `chunk_size`, without Django's
+    per-row converters (a Case() over a DecimalField would otherwise rebuild every row in Python):
+    use it only for columns the driver already returns as wanted — text, numeric, float8, timestamptz.
+    Elsewhere (SQLite, `make run`) it is the ORM's own iterator, converters and all.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        yield from queryset.iterator(chunk_size=chunk_size)
+        return
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
+class ExcelSerialDateTime(Func):
+    """A timestamptz as Excel's serial date-time of the local wall time (days since 1899-12-30), in
+    SQL: the Excel writer takes a float with a date format far cheaper than a Python datetime.
+    PostgreSQL only (AT TIME ZONE with the named zone)."""
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, output_field=FloatField(), **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("ExcelSerialDateTime needs PostgreSQL")
+        inner, params = compiler.compile(self.source_expressions[0])
+        zone = timezone.get_current_timezone_name()
+        # 25569 is 1970-01-01 in Excel's serial dates; the epoch of a wall time counts its seconds from there.
+        sql = f"(EXTRACT(EPOCH FROM ({inner} AT TIME ZONE %s))::float8 / 86400.0 + 25569.0)"
+        return sql, (*params, zone)
+
+
+def masked_name(field: str) -> Case:
+    """shuchang.core.masking.mask_name in SQL: 张*明 / 王* / 欧**锋; a single character stays as it is."""
+    length, text = Length(field), CharField()
+    return Case(
+        When(IsNull(F(field), True), then=Value("")),
+        When(LessThanOrEqual(length, 1), then=F(field)),
+        When(Exact(length, 2), then=Concat(Left(field, 1), Value("*"), output_field=text)),
+        default=Concat(Left(field, 1), Repeat(Value("*"), length - 2), Right(field, 1), output_field=text),
+        output_field=text,
+    )

@@ -1,12 +1,12 @@
 """The charge reports (收费报表). Each reads receipts or payments of the user's projects, filtered
 the same way, and aggregates in SQL; rows() yields the header first."""
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncYear
+from django.db import connection
+from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Concat, Trim, TruncDay, TruncMonth, TruncYear
 
 from payments.models import MethodKind, Payment, PaymentKind, PaymentStatus, Receipt, ReceiptKind, ReceiptStatus
-from reports.exporters.base import Report, day_end, day_start
-from shuchang.core.masking import mask_name
+from reports.exporters.base import ExcelSerialDateTime, Report, day_end, day_start, masked_name, stream_values
 from shuchang.core.money import ZERO
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -15,12 +15,6 @@ _RECEIPT_FILTERS = ("date_from", "date_to", "project", "building", "operator", "
 
 def _sum(condition: Q | None = None):
     return Coalesce(Sum("amount", filter=condition), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
-
-
-def receipt_status_label(status: str, kind: str) -> str:
-    if status == ReceiptStatus.VOIDED:
-        return "作废"
-    return "红冲" if kind == ReceiptKind.RED else "正常"
 
 
 class ReceiptReport(Report):
@@ -49,54 +43,64 @@ class ReceiptReport(Report):
 
 
 class ReceiptDetail(ReceiptReport):
+    """Every receipt line. The year's detail is a million lines, so each is formatted in SQL (masked
+    payer, status label, a voided receipt's amount as 0, and for Excel the time as a serial date) and
+    streams from a server-side cursor to the writer as the driver's own tuple: no Python work per line."""
+
     code = "receipt_detail"
     title = "收费收据明细表"
     filter_fields = (*_RECEIPT_FILTERS, "receipt_status")
-    amount_columns = (7,)
+    amount_columns = (6,)
     personal = True
-    widths = (22, 20, 12, 28, 12, 12, 12, 14, 12, 8)
+    widths = (22, 20, 12, 40, 12, 12, 14, 12, 8)
+    kinds = ("text", "datetime", "text", "text", "text", "text", "amount", "text", "text")
+    # The issue's nine columns; the project leads the unit ("舒畅·云栖府 1-0101（认购单 …）") rather
+    # than taking a tenth column: a cell costs the writer as much as the query, so it is a tenth of the time.
+    header = ("收据编号", "开具时间", "付款人", "楼盘及房号", "收费项目", "支付方式", "金额", "收款人", "状态")
 
     def estimate(self) -> int:
         return self.receipts().count()
 
-    header = ("收据编号", "开具时间", "付款人", "房号", "楼盘", "收费项目", "支付方式", "金额", "收款人", "状态")
-
     def rows(self):
+        return self._lines(issued=F("issued_at"))
+
+    def excel_rows(self):
+        if connection.vendor != "postgresql":
+            return self.rows()  # SQLite (make run): the writer converts the datetimes itself
+        return self._lines(issued=ExcelSerialDateTime("issued_at"))
+
+    def _lines(self, *, issued):
         yield self.header
-        values = (
+        voided = Q(status=ReceiptStatus.VOIDED)
+        lines = (
             self.receipts()
             .order_by("issued_at", "id")
+            .annotate(
+                line_issued=issued,
+                line_payer=masked_name("payer_name"),
+                line_unit=Trim(Concat("project_name", Value(" "), "unit_label", output_field=CharField())),
+                # A voided receipt is listed for the record but counts zero in the totals.
+                line_amount=Case(When(voided, then=Value(ZERO)), default=F("amount"), output_field=AMOUNT),
+                line_status=Case(
+                    When(voided, then=Value("作废")),
+                    When(kind=ReceiptKind.RED, then=Value("红冲")),
+                    default=Value("正常"),
+                    output_field=CharField(),
+                ),
+            )
             .values_list(
                 "code",
-                "issued_at",
-                "payer_name",
-                "unit_label",
-                "project_name",
+                "line_issued",
+                "line_payer",
+                "line_unit",
                 "charge_item_name",
                 "method_name",
-                "amount",
+                "line_amount",
                 "operator_name",
-                "status",
-                "kind",
+                "line_status",
             )
         )
-        # A server-side cursor on PostgreSQL: a year of receipts never sits in memory at once.
-        for code, issued, payer, unit, project, item, method, amount, operator, status, kind in values.iterator(
-            chunk_size=5000
-        ):
-            # A voided receipt is listed for the record but counts zero in the totals.
-            yield (
-                code,
-                issued,
-                mask_name(payer),
-                unit,
-                project,
-                item,
-                method,
-                ZERO if status == ReceiptStatus.VOIDED else amount,
-                operator,
-                receipt_status_label(status, kind),
-            )
+        yield from stream_values(lines)
 
 
 _TRUNC = {"day": TruncDay, "month": TruncMonth, "year": TruncYear}

@@ -30,12 +30,15 @@ def test_receipt_detail_lists_every_receipt_masked_with_the_voided_one_counting_
     result = table("receipt_detail", finance)
     codes = [r.code for r in known_set.receipts]
     assert [row[0] for row in result.rows] == codes
-    assert [row[7] for row in result.rows] == [D("20000.00"), D("50000.00"), D("0.00"), D("3000.00"), D("-5000.00")]
-    assert [row[9] for row in result.rows] == ["正常", "正常", "作废", "正常", "红冲"]
+    assert [row[6] for row in result.rows] == [D("20000.00"), D("50000.00"), D("0.00"), D("3000.00"), D("-5000.00")]
+    assert [row[8] for row in result.rows] == ["正常", "正常", "作废", "正常", "红冲"]
     assert {row[2] for row in result.rows} == {"张*"}  # 张三, masked
-    assert [row[5] for row in result.rows] == ["定金", "首付款", "首付款", "首付款", "首付款"]
-    assert [row[6] for row in result.rows] == ["现金", "现金", "现金", "减免", "现金"]
-    assert result.totals[7] == D("68000.00")
+    unit = f"舒畅·云栖府 {known_set.order.unit.code}（认购单 {known_set.order.number}）"
+    assert {row[3] for row in result.rows} == {unit}
+    assert [row[4] for row in result.rows] == ["定金", "首付款", "首付款", "首付款", "首付款"]
+    assert [row[5] for row in result.rows] == ["现金", "现金", "现金", "减免", "现金"]
+    assert [row[7] for row in result.rows] == ["finance", "finance", "finance", "manager", "finance"]
+    assert result.totals[6] == D("68000.00")
     assert result.totals[0] == "合计"
 
 
@@ -47,12 +50,12 @@ def test_receipt_detail_filters_by_status_method_operator_and_item(known_set, fi
         known_set.voided.receipt.code
     ]
     waiver = PaymentMethod.objects.get(code="waiver")
-    assert table("receipt_detail", finance, method=waiver).totals[7] == D("3000.00")
-    assert table("receipt_detail", finance, operator=sales_manager).totals[7] == D("3000.00")
+    assert table("receipt_detail", finance, method=waiver).totals[6] == D("3000.00")
+    assert table("receipt_detail", finance, operator=sales_manager).totals[6] == D("3000.00")
     deposit_item = ChargeItem.objects.get(kind="deposit")
-    assert table("receipt_detail", finance, charge_item=deposit_item).totals[7] == D("20000.00")
+    assert table("receipt_detail", finance, charge_item=deposit_item).totals[6] == D("20000.00")
     building = known_set.order.unit.building
-    assert table("receipt_detail", finance, building=building).totals[7] == D("68000.00")
+    assert table("receipt_detail", finance, building=building).totals[6] == D("68000.00")
     tomorrow = timezone.localdate() + timezone.timedelta(days=1)
     assert table("receipt_detail", finance, date_from=tomorrow).rows == []
 

@@ -94,7 +94,7 @@ def test_finance_filters_downloads_and_finds_the_nightly_report(browser, live_se
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[0][0] == "收费收据明细表"
     assert "收据状态：已开具" in rows[1][0]
-    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][7])) == Decimal("70000.00")
+    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][6])) == Decimal("70000.00")
     assert {row[2] for row in rows[3:-1]} == {"张*"}
 
     page.goto("/office/reports/centre/")
@@ -105,5 +105,5 @@ def test_finance_filters_downloads_and_finds_the_nightly_report(browser, live_se
     nightly_path = tmp_path / "nightly.xlsx"
     nightly_info.value.save_as(nightly_path)
     nightly_rows = list(load_workbook(nightly_path).active.iter_rows(values_only=True))
-    assert Decimal(str(nightly_rows[-1][7])) == Decimal("70000.00")
+    assert Decimal(str(nightly_rows[-1][6])) == Decimal("70000.00")
     context.close()
