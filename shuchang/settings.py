@@ -173,7 +173,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "shuchang.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A file cache, not per-process memory: the web process and the Celery worker of `make run` must
     # see the same grid versions, or a change made by the worker would leave the web's grid stale.

@@ -93,3 +93,33 @@ def test_the_first_page_after_login_does_not_write_the_session(client, buyer):
         client.get("/accounts/me/")
 
     assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_is_signed_out_on_its_next_request(client, buyer):
+    client.force_login(buyer)
+    assert client.get("/accounts/me/").status_code == 200
+
+    buyer.is_active = False
+    buyer.save(update_fields=["is_active"])
+    response = client.get("/accounts/me/")
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_is_read_whole_and_a_bad_session_user_id_is_nobody(client, buyer):
+    from accounts.backends import MobileOrUsernameBackend
+
+    backend = MobileOrUsernameBackend()
+    user = backend.get_user(str(buyer.pk))
+
+    assert (user.pk, user.mobile, user.password, user.last_login) == (
+        buyer.pk,
+        buyer.mobile,
+        buyer.password,
+        buyer.last_login,
+    )
+    assert backend.get_user("not-a-number") is None
+    assert backend.get_user(str(buyer.pk + 10_000)) is None

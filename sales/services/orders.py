@@ -8,6 +8,7 @@ counter row: the unit row itself is the lock, and the database's unique indexes 
 for everything that can race (the unit, the buyer's quota slots, the request token).
 """
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -386,43 +387,8 @@ def _lock_unit_and_insert_postgresql(
     the losing path — four selections in five at an opening — costs one round trip too.
     Its reads see the statement's snapshot: a unit whose winner committed while the UPDATE
     waited may still read as available, and the caller tries again."""
-    quote = connection.ops.quote_name
-    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    sql, fields = _select_statement(in_opening=opening is not None)
     values = [field.get_db_prep_save(field.pre_save(order, add=True), connection) for field in fields]
-    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
-    batch_table = Opening.units.through._meta.db_table
-    in_batch = f"EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
-    order_table = Order._meta.db_table
-    sql = f"""
-        WITH moved AS (
-            UPDATE {Unit._meta.db_table} SET status = %s, status_changed_at = %s
-            WHERE id = %s AND status = %s AND list_price_amount = %s
-              AND price_version_id IS NOT DISTINCT FROM %s
-              {"AND " + in_batch if opening is not None else ""}
-            RETURNING id
-        ), unit_history AS (
-            INSERT INTO {UnitStatusChange._meta.db_table}
-                (unit_id, from_status, to_status, actor_id, reason, changed_at)
-            SELECT id, %s, %s, %s, %s, %s FROM moved
-        ), new_order AS (
-            INSERT INTO {Order._meta.db_table} ({", ".join(quote(field.column) for field in fields)})
-            SELECT {casts} FROM moved
-            RETURNING id
-        ), order_history AS (
-            INSERT INTO {OrderStatusChange._meta.db_table}
-                (order_id, from_status, to_status, actor_id, reason, changed_at)
-            SELECT id, '', %s, %s, %s, %s FROM new_order
-        )
-        SELECT id, NULL, NULL, NULL, NULL, NULL, NULL FROM new_order
-        UNION ALL
-        SELECT NULL, u.status, u.list_price_amount, u.price_version_id,
-            {in_batch if opening is not None else "TRUE"},
-            EXISTS (SELECT 1 FROM {order_table} o
-                    WHERE o.unit_id = u.id AND o.status = %s AND o.hold_expires_at <= %s),
-            (SELECT o.id FROM {order_table} o WHERE o.buyer_id = %s AND o.request_token = %s)
-        FROM {Unit._meta.db_table} u
-        WHERE u.id = %s AND NOT EXISTS (SELECT 1 FROM moved)
-    """  # noqa: S608 - table and column names come from model metadata, every value is a parameter
     params = [_LOCKED, now, unit.pk, _AVAILABLE, unit.list_price_amount, unit.price_version_id]
     if opening is not None:
         params += [opening.pk, unit.pk]
@@ -442,6 +408,49 @@ def _lock_unit_and_insert_postgresql(
         order._state.adding, order._state.db = False, connection.alias
         return None
     return _UnitFound(*row[1:])
+
+
+@functools.cache
+def _select_statement(*, in_opening: bool) -> tuple[str, list]:
+    """The selection statement and the order fields it inserts, built once per process: building
+    it (thirty column types) cost as much CPU as a losing selection's whole round trip."""
+    quote = connection.ops.quote_name
+    fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
+    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+    batch_table = Opening.units.through._meta.db_table
+    in_batch = f"EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
+    order_table = Order._meta.db_table
+    sql = f"""
+        WITH moved AS (
+            UPDATE {Unit._meta.db_table} SET status = %s, status_changed_at = %s
+            WHERE id = %s AND status = %s AND list_price_amount = %s
+              AND price_version_id IS NOT DISTINCT FROM %s
+              {"AND " + in_batch if in_opening else ""}
+            RETURNING id
+        ), unit_history AS (
+            INSERT INTO {UnitStatusChange._meta.db_table}
+                (unit_id, from_status, to_status, actor_id, reason, changed_at)
+            SELECT id, %s, %s, %s, %s, %s FROM moved
+        ), new_order AS (
+            INSERT INTO {Order._meta.db_table} ({", ".join(quote(field.column) for field in fields)})
+            SELECT {casts} FROM moved
+            RETURNING id
+        ), order_history AS (
+            INSERT INTO {OrderStatusChange._meta.db_table}
+                (order_id, from_status, to_status, actor_id, reason, changed_at)
+            SELECT id, '', %s, %s, %s, %s FROM new_order
+        )
+        SELECT id, NULL, NULL, NULL, NULL, NULL, NULL FROM new_order
+        UNION ALL
+        SELECT NULL, u.status, u.list_price_amount, u.price_version_id,
+            {in_batch if in_opening else "TRUE"},
+            EXISTS (SELECT 1 FROM {order_table} o
+                    WHERE o.unit_id = u.id AND o.status = %s AND o.hold_expires_at <= %s),
+            (SELECT o.id FROM {order_table} o WHERE o.buyer_id = %s AND o.request_token = %s)
+        FROM {Unit._meta.db_table} u
+        WHERE u.id = %s AND NOT EXISTS (SELECT 1 FROM moved)
+    """  # noqa: S608 - table and column names come from model metadata, every value is a parameter
+    return sql, fields
 
 
 def _unit_refusal(*, unit: Unit, found: _UnitFound, now: datetime) -> Exception:
