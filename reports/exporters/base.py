@@ -103,16 +103,23 @@ class Report:
 
 
 class Totals:
-    """Accumulates the totals row while rows stream past."""
+    """Accumulates the totals row while rows stream past. An amount column left blank on every line
+    (a figure that does not apply under the filters chosen) stays blank in the totals too."""
 
     def __init__(self, report: Report, width: int):
         self.width = width
         self.amounts = {index: ZERO for index in report.amount_columns}
         self.counts = {index: 0 for index in report.count_columns}
+        self.blank = set(report.amount_columns)  # amount columns with no value yet
+        self.lines = 0
 
     def add(self, row) -> None:
+        self.lines += 1
         for index in self.amounts:
-            self.amounts[index] += row[index] or ZERO
+            value = row[index]
+            if value is not None:
+                self.amounts[index] += value
+                self.blank.discard(index)
         for index in self.counts:
             self.counts[index] += row[index] or 0
 
@@ -120,6 +127,9 @@ class Totals:
         values: list = ["合计"] + [None] * (self.width - 1)
         for index, value in {**self.amounts, **self.counts}.items():
             values[index] = value
+        if self.lines:
+            for index in self.blank:
+                values[index] = None
         return tuple(values)
 
 

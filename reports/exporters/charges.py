@@ -4,9 +4,11 @@ the same way, and aggregates in SQL; rows() yields the header first."""
 from django.db import connection
 from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Concat, Trim, TruncDay, TruncMonth, TruncYear
+from django.utils import timezone
 
 from payments.models import MethodKind, Payment, PaymentKind, PaymentStatus, Receipt, ReceiptKind, ReceiptStatus
 from reports.exporters.base import ExcelSerialDateTime, Report, day_end, day_start, masked_name, stream_values
+from reports.exporters.dues import schedule_items, unpaid_by_charge_item
 from shuchang.core.money import ZERO
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -208,24 +210,66 @@ class OperatorSummary(PaymentReport):
 
 
 class ChargeItemSummary(PaymentReport):
+    """Per charge item: due in the period, received, refunded, net, and what is still unpaid at its end.
+
+    本期应收 — schedule items falling due between the start and end dates (without a start date:
+    everything due by the end); 期末欠收 — of what was due by the end date, the part the orders had
+    not paid by the end of that day (oldest items covered first), so its total is the 欠费统计表's
+    total as of that date. The end date is 结束日期, or today. Only the price items (定金, 首付款,
+    房款) are scheduled: other items show 0 due. Due and unpaid have no payment method, so with a
+    method chosen they are left blank.
+    """
+
     code = "charge_item_summary"
     title = "收费项目汇总表"
     filter_fields = ("date_from", "date_to", "project", "building", "method", "charge_item")
-    amount_columns = (1, 2, 3, 4)
-    header = ("收费项目", "收款", "退款", "净收", "其中减免及积分")
+    amount_columns = (1, 2, 3, 4, 5, 6)
+    header = ("收费项目", "本期应收", "实收", "退款", "净收", "期末欠收", "其中减免及积分")
 
     def rows(self):
+        from payments.models import ChargeItem
+
         yield self.header
-        lines = (
-            self.payments()
-            .values("charge_item__position", "charge_item__name")
+        f = self.filters
+        received = {
+            line["charge_item"]: line
+            for line in self.payments()
+            .values("charge_item")
             .annotate(
                 received=_sum(Q(kind=PaymentKind.PAYMENT)),
                 refunded=_sum(Q(kind=PaymentKind.REFUND)),
                 net=_sum(),
                 substitutes=_sum(Q(method__kind__in=[MethodKind.WAIVER, MethodKind.POINTS])),
             )
-            .order_by("charge_item__position", "charge_item__name")
-        )
-        for line in lines:
-            yield (line["charge_item__name"], line["received"], line["refunded"], line["net"], line["substitutes"])
+            .order_by()
+        }
+        due, unpaid = {}, {}
+        if not f.get("method"):
+            end = f.get("date_to") or timezone.localdate()
+            items = schedule_items(self, project=f.get("project"), building=f.get("building"))
+            in_period = items.filter(due_on__lte=end)
+            if f.get("date_from"):
+                in_period = in_period.filter(due_on__gte=f["date_from"])
+            if f.get("charge_item"):
+                in_period = in_period.filter(charge_item=f["charge_item"])
+            due = dict(
+                in_period.order_by()
+                .values("charge_item")
+                .annotate(total=Sum("amount"))
+                .values_list("charge_item", "total")
+            )
+            unpaid = unpaid_by_charge_item(items, as_of=end, charge_item=f.get("charge_item"))
+        scheduled = ZERO if not f.get("method") else None
+        for item in ChargeItem.objects.filter(pk__in=received.keys() | due.keys() | unpaid.keys()).order_by(
+            "position", "pk"
+        ):
+            line = received.get(item.pk, {})
+            yield (
+                item.name,
+                due.get(item.pk, scheduled),
+                line.get("received", ZERO),
+                line.get("refunded", ZERO),
+                line.get("net", ZERO),
+                unpaid.get(item.pk, scheduled),
+                line.get("substitutes", ZERO),
+            )

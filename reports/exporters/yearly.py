@@ -3,13 +3,14 @@
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import F, Q, Sum, Window
-from django.db.models.functions import Least, TruncMonth
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
 from payments.models import PRICE_CHARGE_KINDS, Payment, PaymentKind, PaymentScheduleItem, PaymentStatus
-from payments.selectors.money import OWING_ORDER_STATUSES, arrears_by_order, local_day_end, paid_expression
+from payments.selectors.money import OWING_ORDER_STATUSES, arrears_by_order
 from reports.exporters.base import Report, day_start
-from reports.exporters.charges import AMOUNT, PaymentReport, _sum
+from reports.exporters.charges import PaymentReport, _sum
+from reports.exporters.dues import schedule_items, unpaid_items
 from shuchang.core.masking import mask_name
 from shuchang.core.money import ZERO
 
@@ -69,23 +70,7 @@ class Arrears(Report):
 
     def _ageing(self, as_of: date) -> dict[int, list]:
         """Unpaid parts of the items due by `as_of`, oldest covered first (a running total in SQL), bucketed by age."""
-        items = self.scoped(
-            PaymentScheduleItem.objects.filter(
-                schedule__is_current=True, schedule__order__status__in=OWING_ORDER_STATUSES, due_on__lte=as_of
-            ),
-            "schedule__project",
-        )
-        unpaid = (
-            items.annotate(
-                running=Window(
-                    Sum("amount"), partition_by=[F("schedule_id")], order_by=[F("due_on").asc(), F("position").asc()]
-                ),
-                paid=paid_expression("schedule__order_id", before=local_day_end(as_of)),
-            )
-            .annotate(unpaid=Least(F("amount"), F("running") - F("paid"), output_field=AMOUNT))
-            .filter(unpaid__gt=0)
-            .values_list("schedule__order_id", "due_on", "unpaid")
-        )
+        unpaid = unpaid_items(schedule_items(self), as_of=as_of).values_list("schedule__order_id", "due_on", "unpaid")
         buckets: dict[int, list] = defaultdict(lambda: [ZERO] * len(_BUCKETS))
         for order_id, due_on, amount in unpaid:
             age = (as_of - due_on).days

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from payments.models import ChargeItem, PaymentMethod
 from reports.exporters import REPORTS
 from reports.selectors import report_table
 from reports.services import report_write_xlsx
@@ -44,8 +45,6 @@ def test_receipt_detail_lists_every_receipt_masked_with_the_voided_one_counting_
 
 @pytest.mark.django_db
 def test_receipt_detail_filters_by_status_method_operator_and_item(known_set, finance, sales_manager):
-    from payments.models import ChargeItem, PaymentMethod
-
     assert [r[0] for r in table("receipt_detail", finance, receipt_status="voided").rows] == [
         known_set.voided.receipt.code
     ]
@@ -84,14 +83,77 @@ def test_operator_summary_keeps_waivers_and_refunds_apart(known_set, finance):
     assert result.totals == ("合计", 4, D("70000.00"), D("-5000.00"), D("3000.00"), D("0.00"), D("68000.00"))
 
 
+def due_dates(order):
+    from payments.models import PaymentScheduleItem
+
+    items = PaymentScheduleItem.objects.filter(schedule__order=order, schedule__is_current=True)
+    return dict(items.values_list("charge_item__kind", "due_on"))
+
+
 @pytest.mark.django_db
-def test_charge_item_summary_received_refunded_net(known_set, finance):
+def test_charge_item_summary_as_of_today_has_only_the_deposit_due_and_nothing_outstanding(known_set, finance):
+    # The schedule (mortgage plan, from today): 定金 20,000 today · 首付款 520,000 in 7 days · 房款 1,260,000 in 60.
     result = table("charge_item_summary", finance)
+
+    assert result.header == ("收费项目", "本期应收", "实收", "退款", "净收", "期末欠收", "其中减免及积分")
     assert result.rows == [
-        ("定金", D("20000.00"), D("0.00"), D("20000.00"), D("0.00")),
-        ("首付款", D("53000.00"), D("-5000.00"), D("48000.00"), D("3000.00")),
+        ("定金", D("20000.00"), D("20000.00"), D("0.00"), D("20000.00"), D("0.00"), D("0.00")),
+        ("首付款", D("0.00"), D("53000.00"), D("-5000.00"), D("48000.00"), D("0.00"), D("3000.00")),
     ]
-    assert result.totals == ("合计", D("73000.00"), D("-5000.00"), D("68000.00"), D("3000.00"))
+    assert result.totals == (
+        "合计",
+        D("20000.00"),
+        D("73000.00"),
+        D("-5000.00"),
+        D("68000.00"),
+        D("0.00"),
+        D("3000.00"),
+    )
+
+
+@pytest.mark.django_db
+def test_charge_item_summary_due_in_the_period_and_outstanding_at_its_end(known_set, finance):
+    today = timezone.localdate()
+    dates = due_dates(known_set.order)
+    end = dates["down_payment"] + timezone.timedelta(days=9)
+
+    result = table("charge_item_summary", finance, date_from=today, date_to=end)
+
+    # Paid toward the price 68,000 covers the 定金 and 48,000 of the 首付款: 472,000 of it is unpaid.
+    assert result.rows == [
+        ("定金", D("20000.00"), D("20000.00"), D("0.00"), D("20000.00"), D("0.00"), D("0.00")),
+        ("首付款", D("520000.00"), D("53000.00"), D("-5000.00"), D("48000.00"), D("472000.00"), D("3000.00")),
+    ]
+    arrears = table("arrears", finance, as_of=end)
+    assert result.totals[5] == arrears.totals[6] == D("472000.00")
+
+
+@pytest.mark.django_db
+def test_charge_item_summary_lists_an_item_only_due_and_leaves_paid_days_out(known_set, finance):
+    today = timezone.localdate()
+    dates = due_dates(known_set.order)
+    end = dates["house_price"]
+
+    result = table("charge_item_summary", finance, date_from=today + timezone.timedelta(days=1), date_to=end)
+
+    # Nothing was paid in the period; the 定金 fell due before it (and is paid): no line for it.
+    assert result.rows == [
+        ("首付款", D("520000.00"), D("0.00"), D("0.00"), D("0.00"), D("472000.00"), D("0.00")),
+        ("房款", D("1260000.00"), D("0.00"), D("0.00"), D("0.00"), D("1260000.00"), D("0.00")),
+    ]
+    assert result.totals[5] == table("arrears", finance, as_of=end).totals[6] == D("1732000.00")
+    only_house = table(
+        "charge_item_summary", finance, date_to=end, charge_item=ChargeItem.objects.get(kind="house_price")
+    )
+    assert only_house.rows == [("房款", D("1260000.00"), D("0.00"), D("0.00"), D("0.00"), D("1260000.00"), D("0.00"))]
+
+
+@pytest.mark.django_db
+def test_charge_item_summary_by_method_leaves_due_and_outstanding_blank(known_set, finance):
+    result = table("charge_item_summary", finance, method=PaymentMethod.objects.get(code="waiver"))
+
+    assert result.rows == [("首付款", None, D("3000.00"), D("0.00"), D("3000.00"), None, D("3000.00"))]
+    assert result.totals == ("合计", None, D("3000.00"), D("0.00"), D("3000.00"), None, D("3000.00"))
 
 
 @pytest.mark.django_db
