@@ -180,15 +180,18 @@ def opening_get_for_user(user, pk: int) -> Opening:
     return opening
 
 
-def registration_for(*, opening: Opening, buyer) -> Registration | None:
-    """The buyer's registration for the opening (sign-up state, lottery rank and turn), or None."""
+def registration_for(*, opening: Opening, buyer, with_quota_used: bool = False) -> Registration | None:
+    """The buyer's registration for the opening (sign-up state, lottery rank and turn), or None.
+    `with_quota_used` adds `quota_used`: its active orders, counted as the selection service counts
+    the quota (the orders hanging off the registration), in the same query."""
     if not getattr(buyer, "pk", None):
         return None
-    return Registration.objects.filter(opening=opening, buyer=buyer).first()
-
-
-def opening_quota_used(*, opening: Opening, buyer) -> int:
-    return Order.objects.filter(opening=opening, buyer=buyer, status__in=ACTIVE_ORDER_STATUSES).count()
+    registrations = Registration.objects.filter(opening=opening, buyer=buyer)
+    if with_quota_used:
+        registrations = registrations.annotate(
+            quota_used=Count("orders", filter=Q(orders__status__in=ACTIVE_ORDER_STATUSES))
+        )
+    return registrations.first()
 
 
 def lottery_result_public(opening: Opening) -> dict | None:

@@ -83,7 +83,7 @@ def buyer_state(*, opening: Opening, user, now: datetime, phase: str) -> BuyerSt
         return BuyerState("anonymous", message="请先登录后再报名或选房")
     if user.is_staff:
         return BuyerState("staff", message="员工账号不能参加开盘选房；代客选房请在后台客户管理中办理")
-    registration = selectors.registration_for(opening=opening, buyer=user)
+    registration = selectors.registration_for(opening=opening, buyer=user, with_quota_used=True)
     if registration is None:
         if not user.is_verified_buyer:
             return BuyerState("unverified", message="请先完成实名认证，认证后即可报名")
@@ -93,7 +93,7 @@ def buyer_state(*, opening: Opening, user, now: datetime, phase: str) -> BuyerSt
     if not registration.is_eligible:
         return BuyerState("unpaid", registration, message="您尚未缴纳认筹金，不能参加本次选房")
     state = BuyerState("registered", registration)
-    state.quota_used = selectors.opening_quota_used(opening=opening, buyer=user)
+    state.quota_used = registration.quota_used
     # The instant this buyer may select: the opening's start, or in a lottery their turn.
     opens_at = registration.turn_starts_at if opening.is_lottery else opening.starts_at
     if phase == ENDED:
@@ -469,6 +469,7 @@ def _selection(request, *, unit: Unit, opening: Opening | None, state: BuyerStat
         "show_form": show_form,
         # A fresh token for every rendered form: resubmitting this form makes one order.
         "form": SelectForm(initial=_form_initial(request, unit)) if show_form else None,
+        "payment_methods": PaymentMethod.choices,
         "quotes": quotes_for(unit, now) if show_form else [],
         "deposit_amount": opening.deposit_amount if opening else services.DEFAULT_DEPOSIT_AMOUNT,
         "hold_minutes": opening.hold_minutes if opening else services.DEFAULT_HOLD_MINUTES,
@@ -496,7 +497,8 @@ def opening_unit(request, pk: int, unit_pk: int):
         snapshot = snapshots.opening_snapshot(pk)
         unit = _unit_for_selection(snapshot, unit_pk)
         return _selection(request, unit=unit, opening=snapshot.opening, state=None, now=now)
-    opening = selectors.opening_get_public(pk)
+    # Every buyer loads this page in the minute before an opening: the opening comes from the snapshot.
+    opening = snapshots.opening_snapshot(pk).opening
     unit = _batch_unit_or_404(opening, unit_pk)
     state = buyer_state(opening=opening, user=request.user, now=now, phase=opening_phase(opening, now))
     return _selection(request, unit=unit, opening=opening, state=state, now=now)

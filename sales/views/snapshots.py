@@ -8,7 +8,8 @@ applies to these requests at most a second late. Nothing that decides a sale com
 the selection's conditional UPDATE checks the unit's status, price and membership of the batch,
 and the buyer's sign-up and quota, in the database, every time.
 
-Only the hot paths use it (the selection POST and the grid poll); pages read the opening fresh.
+Only the hot paths use it: the selection POST, the grid poll and the selection page (every buyer
+loads it in the minute before the start); the other pages read the opening fresh.
 """
 
 import time
