@@ -147,13 +147,10 @@ class ReceiptSummary(ReceiptReport):
 class PaymentReport(Report):
     """Confirmed payments (refunds are negative rows) filtered by the shared filters on 收款时间."""
 
-    def payments(self):
+    def filtered(self, payments):
+        """`payments` in the user's scope, narrowed by every shared filter but the dates."""
         f = self.filters
-        payments = self.scoped(Payment.objects.filter(status=PaymentStatus.CONFIRMED))
-        if f.get("date_from"):
-            payments = payments.filter(paid_at__gte=day_start(f["date_from"]))
-        if f.get("date_to"):
-            payments = payments.filter(paid_at__lt=day_end(f["date_to"]))
+        payments = self.scoped(payments)
         if f.get("project"):
             payments = payments.filter(project=f["project"])
         if f.get("building"):
@@ -166,46 +163,94 @@ class PaymentReport(Report):
             payments = payments.filter(charge_item=f["charge_item"])
         return payments
 
+    def in_period(self, field: str) -> Q:
+        """`field` (a time) within the filters' local days."""
+        f, condition = self.filters, Q()
+        if f.get("date_from"):
+            condition &= Q(**{f"{field}__gte": day_start(f["date_from"])})
+        if f.get("date_to"):
+            condition &= Q(**{f"{field}__lt": day_end(f["date_to"])})
+        return condition
+
+    def payments(self):
+        return self.filtered(Payment.objects.filter(status=PaymentStatus.CONFIRMED)).filter(self.in_period("paid_at"))
+
 
 class OperatorSummary(PaymentReport):
+    """Per operator (经办人): what they took in the period, beside what their shift closes (交班) in the
+    period handed over.
+
+    The shift figures are the closes' own: each payment a close took, counted as it stood at the
+    close — confirmed then, so also if voided since (the close's total, payments.services.shifts).
+    差异 = 合计 − 交班合计; 未交班 is the part of 合计 in no shift yet. 核对 says 相符 (no difference),
+    待交班 (the difference is only money not yet handed over) or 不符: money that changed after a close —
+    approved after it (a transfer), voided after it — or a shift closed on another day than the money
+    was taken. Online payments (系统) go through no shift; they are reconciled with the platform.
+    """
+
     code = "operator_summary"
     title = "操作员收费汇总表"
     filter_fields = _RECEIPT_FILTERS
-    count_columns = (1,)
-    amount_columns = (2, 3, 4, 5, 6)
-    header = ("收款员", "笔数", "实收（现金/刷卡/转账/线上）", "退款", "减免", "积分抵扣", "合计")
+    count_columns = (1, 7)
+    amount_columns = (2, 3, 4, 5, 6, 8, 9, 10)
+    widths = (14, 8, 16, 14, 14, 14, 16, 10, 16, 14, 14, 10)
+    header = (
+        "收款员",
+        "笔数",
+        "实收（现金/刷卡/转账/线上）",
+        "退款",
+        "减免",
+        "积分抵扣",
+        "合计",
+        "交班次数",
+        "交班合计",
+        "未交班",
+        "差异",
+        "核对",
+    )
 
     def rows(self):
         yield self.header
+        counted = Q(status=PaymentStatus.CONFIRMED) & self.in_period("paid_at")
+        closed = Q(shift__isnull=False) & self.in_period("shift__closed_at")
+        at_close = closed & (
+            Q(status=PaymentStatus.CONFIRMED) | Q(status=PaymentStatus.VOIDED, voided_at__gt=F("shift__closed_at"))
+        )
         money = Q(method__kind__in=[MethodKind.OFFLINE, MethodKind.ONLINE])
         lines = (
-            self.payments()
+            self.filtered(Payment.objects.all())
+            .filter(counted | closed)
             .values("recorded_by", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
             .annotate(
-                count=Count("id"),
-                received=_sum(money & Q(kind=PaymentKind.PAYMENT)),
-                refunded=_sum(Q(kind=PaymentKind.REFUND)),
-                waived=_sum(Q(method__kind=MethodKind.WAIVER, kind=PaymentKind.PAYMENT)),
-                points=_sum(Q(method__kind=MethodKind.POINTS, kind=PaymentKind.PAYMENT)),
-                total=_sum(),
+                count=Count("id", filter=counted),
+                received=_sum(counted & money & Q(kind=PaymentKind.PAYMENT)),
+                refunded=_sum(counted & Q(kind=PaymentKind.REFUND)),
+                waived=_sum(counted & Q(method__kind=MethodKind.WAIVER, kind=PaymentKind.PAYMENT)),
+                points=_sum(counted & Q(method__kind=MethodKind.POINTS, kind=PaymentKind.PAYMENT)),
+                total=_sum(counted),
+                shifts=Count("shift", filter=closed, distinct=True),
+                handed=_sum(at_close),
+                open=_sum(counted & Q(shift__isnull=True)),
             )
-            .order_by("recorded_by__username")
+            .order_by(F("recorded_by__username").asc(nulls_last=True))
         )
         for line in lines:
+            figures = (line["count"], line["received"], line["refunded"], line["waived"], line["points"])
             if line["recorded_by"] is None:
-                name = "系统（线上支付）"
-            else:
-                # As User.get_full_name(), which the receipts' 收款人 uses too.
-                full = f"{line['recorded_by__first_name']} {line['recorded_by__last_name']}".strip()
-                name = full or line["recorded_by__username"]
+                yield ("系统（线上支付）", *figures, line["total"], None, None, None, None, "线上对账")
+                continue
+            # As User.get_full_name(), which the receipts' 收款人 uses too.
+            full = f"{line['recorded_by__first_name']} {line['recorded_by__last_name']}".strip()
+            difference = line["total"] - line["handed"]
             yield (
-                name,
-                line["count"],
-                line["received"],
-                line["refunded"],
-                line["waived"],
-                line["points"],
+                full or line["recorded_by__username"],
+                *figures,
                 line["total"],
+                line["shifts"],
+                line["handed"],
+                line["open"],
+                difference,
+                "相符" if difference == 0 else "待交班" if difference == line["open"] else "不符",
             )
 
 

@@ -8,7 +8,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from payments import services as payment_services
 from payments.models import ChargeItem, PaymentMethod
+from payments.tests import factories as payment_factories
 from reports.exporters import REPORTS
 from reports.selectors import report_table
 from reports.services import report_write_xlsx
@@ -76,11 +78,73 @@ def test_receipt_summary_sums_by_day_and_method_with_voided_apart(known_set, fin
 @pytest.mark.django_db
 def test_operator_summary_keeps_waivers_and_refunds_apart(known_set, finance):
     result = table("operator_summary", finance)
+    # Nobody has closed a shift yet: all of it is still to hand over.
     assert result.rows == [
-        ("finance", 3, D("70000.00"), D("-5000.00"), D("0.00"), D("0.00"), D("65000.00")),
-        ("manager", 1, D("0.00"), D("0.00"), D("3000.00"), D("0.00"), D("3000.00")),
+        ("finance", 3, D("70000.00"), D("-5000.00"), D("0.00"), D("0.00"), D("65000.00"),
+         0, D("0.00"), D("65000.00"), D("65000.00"), "待交班"),
+        ("manager", 1, D("0.00"), D("0.00"), D("3000.00"), D("0.00"), D("3000.00"),
+         0, D("0.00"), D("3000.00"), D("3000.00"), "待交班"),
+    ]  # fmt: skip
+    assert result.totals == (
+        "合计", 4, D("70000.00"), D("-5000.00"), D("3000.00"), D("0.00"), D("68000.00"),
+        0, D("0.00"), D("68000.00"), D("68000.00"), None,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_each_operators_figures_are_their_shift_closes_figures(known_set, finance, sales_manager):
+    today = timezone.localdate()
+    finance_shift = payment_services.shift_close(actor=finance, declared={})
+    manager_shift = payment_services.shift_close(actor=sales_manager, declared={})
+
+    result = table("operator_summary", finance, date_from=today, date_to=today)
+
+    # finance: 20,000 + 50,000 − 5,000 (the voided 10,000 counted nowhere); the manager's waiver 3,000.
+    assert (finance_shift.total_amount, manager_shift.total_amount) == (D("65000.00"), D("3000.00"))
+    assert [row[0] for row in result.rows] == ["finance", "manager"]
+    assert [row[6:] for row in result.rows] == [
+        (D("65000.00"), 1, D("65000.00"), D("0.00"), D("0.00"), "相符"),
+        (D("3000.00"), 1, D("3000.00"), D("0.00"), D("0.00"), "相符"),
     ]
-    assert result.totals == ("合计", 4, D("70000.00"), D("-5000.00"), D("3000.00"), D("0.00"), D("68000.00"))
+    tomorrow = today + timezone.timedelta(days=1)
+    assert table("operator_summary", finance, date_from=tomorrow, date_to=tomorrow).rows == []
+
+
+@pytest.mark.django_db
+def test_money_approved_or_voided_after_the_close_shows_as_a_difference(known_set, finance, sales_manager):
+    order = known_set.order
+    transfer = payment_factories.pay(order, sales_manager, "8000.00", method_code="transfer", external_ref="B-77")
+    small = payment_factories.pay(order, finance, "1000.00")
+    manager_shift = payment_services.shift_close(actor=sales_manager, declared={})
+    finance_shift = payment_services.shift_close(actor=finance, declared={})
+
+    payment_services.payment_approve(payment=transfer, actor=finance)  # the transfer arrived after the close
+    payment_services.receipt_void(receipt=small.receipt, actor=finance, reason="金额录错")  # voided after it
+
+    result = table("operator_summary", finance)
+    finance_row, manager_row = result.rows
+    # finance handed over 66,000 (the 1,000 still counted then); it counts 65,000 now.
+    assert finance_shift.total_amount == finance_row[8] == D("66000.00")
+    assert finance_row[6:] == (D("65000.00"), 1, D("66000.00"), D("0.00"), D("-1000.00"), "不符")
+    # The manager handed over the waiver; the transfer, approved later, is in no shift yet.
+    assert manager_shift.total_amount == manager_row[8] == D("3000.00")
+    assert manager_row[6:] == (D("11000.00"), 1, D("3000.00"), D("8000.00"), D("8000.00"), "待交班")
+    assert result.totals[6] == D("76000.00")
+    assert result.totals[8:11] == (D("69000.00"), D("8000.00"), D("7000.00"))
+
+
+@pytest.mark.django_db
+def test_online_payments_have_no_shift_figures(known_set, finance, buyer, units, settings, tmp_path):
+    settings.PAYMENTS_SANDBOX_ENABLED, settings.PAYMENTS_SANDBOX_KEY_DIR = True, tmp_path / "sandbox"
+    order = payment_factories.select(buyer, units[1])
+    trade = payment_factories.start_online(order)
+    payment_services.notification_handle(gateway_code="sandbox", params=payment_factories.notification(trade))
+
+    rows = table("operator_summary", finance).rows
+
+    assert [row[0] for row in rows] == ["finance", "manager", "系统（线上支付）"]
+    assert rows[-1] == ("系统（线上支付）", 1, D("20000.00"), D("0.00"), D("0.00"), D("0.00"), D("20000.00"),
+                       None, None, None, None, "线上对账")  # fmt: skip
 
 
 def due_dates(order):
