@@ -3,10 +3,19 @@
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from payments.models import PRICE_CHARGE_KINDS, Payment, PaymentKind, PaymentScheduleItem, PaymentStatus
+from payments.models import (
+    PRICE_CHARGE_KINDS,
+    Deposit,
+    DepositKind,
+    DepositStatus,
+    Payment,
+    PaymentKind,
+    PaymentScheduleItem,
+    PaymentStatus,
+)
 from payments.selectors.money import OWING_ORDER_STATUSES, arrears_by_order
 from reports.exporters.base import Report, day_start
 from reports.exporters.charges import PaymentReport, _sum
@@ -105,17 +114,20 @@ class Arrears(Report):
 class HouseholdLedger(Report):
     """Per household (order: unit and buyer), the year month by month: due, paid, refunded, balance owed.
 
-    Paid and refunded are the confirmed payments of the price items (定金, 首付款, 房款); the balance
-    carries on from everything before the year.
+    Paid (实收) is what counts toward the price, as payments' arrears count it: the confirmed payments
+    of the price items (定金, 首付款, 房款), and a 认筹金 converted into the order (转入定金/房款), in
+    the month it was converted — shown again apart (其中认筹金转入). The balance carries on from
+    everything before the year, so each month's balance is what was due by its end less what was
+    paid by then (payments.selectors.order_statement's due − paid).
     """
 
     code = "household_ledger"
     title = "按户的年度台帐"
     filter_fields = ("year", "project", "building")
-    amount_columns = (4, 5, 6)
+    amount_columns = (4, 5, 6, 7)
     personal = True
-    widths = (14, 12, 10, 10, 14, 14, 14, 14)
-    header = ("认购单号", "房号", "购房人", "月份", "应收", "实收", "退款", "月末欠款余额")
+    widths = (14, 12, 10, 10, 14, 14, 14, 14, 14)
+    header = ("认购单号", "房号", "购房人", "月份", "应收", "实收", "其中认筹金转入", "退款", "月末欠款余额")
 
     def rows(self):
         from sales.models import Order
@@ -133,6 +145,10 @@ class HouseholdLedger(Report):
         payments = Payment.objects.filter(
             order_id__in=order_ids, status=PaymentStatus.CONFIRMED, charge_item__kind__in=PRICE_CHARGE_KINDS
         )
+        # The same 认筹金 payments' paid_expression counts: converted into the order, and still so.
+        converted = Deposit.objects.filter(
+            converted_order_id__in=order_ids, kind=DepositKind.INTENTION, status=DepositStatus.CONVERTED
+        )
         # Opening balances and the year's months, each one grouped query.
         opening_due = dict(
             items.filter(due_on__lt=date(year, 1, 1))
@@ -140,12 +156,15 @@ class HouseholdLedger(Report):
             .annotate(total=Sum("amount"))
             .values_list("schedule__order_id", "total")
         )
-        opening_paid = dict(
-            payments.filter(paid_at__lt=start)
-            .values("order_id")
-            .annotate(total=Sum("amount"))
-            .values_list("order_id", "total")
-        )
+        opening_paid = defaultdict(lambda: ZERO)
+        for before_year in (
+            payments.filter(paid_at__lt=start).values(household=F("order_id")).annotate(total=Sum("amount")),
+            converted.filter(status_changed_at__lt=start)
+            .values(household=F("converted_order_id"))
+            .annotate(total=Sum("amount")),
+        ):
+            for line in before_year:
+                opening_paid[line["household"]] += line["total"]
         due = defaultdict(lambda: ZERO)
         for order_id, month, total in (
             items.filter(due_on__gte=date(year, 1, 1), due_on__lte=date(year, 12, 31))
@@ -155,7 +174,7 @@ class HouseholdLedger(Report):
             .values_list("schedule__order_id", "month", "total")
         ):
             due[order_id, month.month] = total
-        paid, refunded = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+        paid, refunded, intention = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
         for order_id, month, paid_total, refund_total in (
             payments.filter(paid_at__gte=start, paid_at__lt=end)
             .annotate(month=TruncMonth("paid_at"))
@@ -165,21 +184,31 @@ class HouseholdLedger(Report):
         ):
             paid[order_id, month.month] = paid_total
             refunded[order_id, month.month] = refund_total
+        for order_id, month, total in (
+            converted.filter(status_changed_at__gte=start, status_changed_at__lt=end)
+            .annotate(month=TruncMonth("status_changed_at"))
+            .values("converted_order_id", "month")
+            .annotate(total=Sum("amount"))
+            .values_list("converted_order_id", "month", "total")
+        ):
+            intention[order_id, month.month] = total
         for order in orders.select_related("unit", "buyer__buyer_profile").order_by("unit__code", "pk"):
             profile = getattr(order.buyer, "buyer_profile", None)
             name = mask_name(profile.real_name if profile is not None else "")
-            balance = opening_due.get(order.pk, ZERO) - opening_paid.get(order.pk, ZERO)
+            balance = opening_due.get(order.pk, ZERO) - opening_paid[order.pk]
             for month in MONTHS:
                 key = (order.pk, month)
+                received = paid[key] + intention[key]
                 # Refunds are negative: paying back money raises what is owed again.
-                balance += due[key] - paid[key] - refunded[key]
+                balance += due[key] - received - refunded[key]
                 yield (
                     order.number,
                     order.unit.code,
                     name,
                     f"{year}-{month:02d}",
                     due[key],
-                    paid[key],
+                    received,
+                    intention[key],
                     refunded[key],
                     balance,
                 )

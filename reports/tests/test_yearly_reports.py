@@ -5,15 +5,21 @@ The order's schedule (from the default plan, dated from today): 定金 20,000 ·
 the voided 10,000 never counts.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from payments.models import PaymentScheduleItem
+from payments import services as payment_services
+from payments.models import ChargeKind, Deposit, PaymentScheduleItem
+from payments.selectors.money import order_statement
+from payments.tests import factories as payment_factories
 from reports.exporters import REPORTS
 from reports.selectors import report_table
+from sales import services as sales_services
+from sales.tests import factories as sales_factories
 
 D = Decimal
 Z = D("0.00")
@@ -101,6 +107,58 @@ def test_household_ledger_runs_the_balance_month_by_month(known_set, finance):
         paid = D("73000.00") if month == today.month else Z
         refunded = D("-5000.00") if month == today.month else Z
         balance += due_by_month.get(month, Z) - paid - refunded
-        assert row[3:] == (f"{today.year}-{month:02d}", due_by_month.get(month, Z), paid, refunded, balance)
+        assert row[3:] == (f"{today.year}-{month:02d}", due_by_month.get(month, Z), paid, Z, refunded, balance)
     assert result.totals[5] == D("73000.00")
-    assert result.totals[6] == D("-5000.00")
+    assert result.totals[6] == Z
+    assert result.totals[7] == D("-5000.00")
+
+
+@pytest.fixture
+def intention_fee(known_set, project, units, sales_manager, finance, buyer):
+    """张三 paid a 认筹金 of 50,000 at the counter for an opening of the top floor (not yet converted)."""
+    now = timezone.now()
+    opening = sales_factories.opening(
+        project=project,
+        units=units[4:],
+        actor=sales_manager,
+        signup_ends_at=now + timedelta(days=1),
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=3),
+        requires_registration=True,
+        registration_fee_amount=D("50000.00"),
+    )
+    registration = sales_services.registration_create(opening=opening, buyer=buyer, actor=buyer)
+    payment = payment_services.payment_record(
+        actor=finance,
+        registration=registration,
+        method=payment_factories.method("cash"),
+        charge_item=payment_factories.charge(ChargeKind.INTENTION),
+        amount=D("50000.00"),
+    )
+    return Deposit.objects.get(payment=payment)
+
+
+@pytest.mark.django_db
+def test_household_ledger_counts_a_converted_intention_fee_as_paid_in_the_month_it_was_converted(
+    known_set, intention_fee, finance
+):
+    order = known_set.order
+    converted_on = timezone.localdate() + timedelta(days=40)  # another month, perhaps another year
+    noon = timezone.make_aware(datetime.combine(converted_on, time(12)))
+    assert table("household_ledger", finance, year=converted_on.year).totals[6] == Z  # received, not yet converted
+
+    with time_machine.travel(noon, tick=False):
+        payment_services.deposit_convert(deposit=intention_fee, actor=finance, order=order)
+
+    result = table("household_ledger", finance, year=converted_on.year)
+    (row,) = [row for row in result.rows if row[3] == f"{converted_on:%Y-%m}"]
+    assert (row[5], row[6]) == (D("50000.00"), D("50000.00"))  # 实收, of which 认筹金转入
+    assert result.totals[6] == D("50000.00")
+    # Every month ends on what payments' own statement says is owed at that date: due by then − paid by then.
+    for month, line in enumerate(result.rows, start=1):
+        month_end = date(converted_on.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        statement = order_statement(order, as_of=month_end)
+        assert line[8] == statement.due - statement.paid, line[3]
+    # The 认筹金 counts toward the price once, in the month it was converted, and stays counted after it.
+    december = order_statement(order, as_of=date(converted_on.year, 12, 31))
+    assert december.paid == D("118000.00")  # 68,000 + 50,000
