@@ -175,8 +175,10 @@ class ExcelSerialDateTime(Func):
             raise NotImplementedError("ExcelSerialDateTime needs PostgreSQL")
         inner, params = compiler.compile(self.source_expressions[0])
         zone = timezone.get_current_timezone_name()
-        # 25569 is 1970-01-01 in Excel's serial dates; the epoch of a wall time counts its seconds from there.
-        sql = f"(EXTRACT(EPOCH FROM ({inner} AT TIME ZONE %s))::float8 / 86400.0 + 25569.0)"
+        # 25569 is 1970-01-01 in Excel's serial dates; the epoch of a wall time counts its seconds from
+        # there. Whole seconds, as the cell shows them (yyyy-mm-dd hh:mm:ss): a spreadsheet would round
+        # 10:00:00.7 up to 10:00:01, where every other page of ours says 10:00:00.
+        sql = f"(EXTRACT(EPOCH FROM date_trunc('second', {inner} AT TIME ZONE %s))::float8 / 86400.0 + 25569.0)"
         return sql, (*params, zone)
 
 

@@ -26,10 +26,10 @@ def test_the_sql_mask_is_the_python_mask(name):
     assert _one(masked_name("name"), name=Value(name, output_field=CharField())) == mask_name(name)
 
 
-def test_the_excel_serial_time_is_the_local_wall_time_and_reads_back_as_that_time(tmp_path):
+def test_the_excel_serial_time_is_the_local_wall_time_in_whole_seconds_and_reads_back_as_that_time(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("ExcelSerialDateTime is PostgreSQL's (the detail uses datetimes on SQLite)")
-    moment = datetime(2025, 6, 1, 1, 59, 58, tzinfo=ZoneInfo("UTC"))  # 09:59:58 in Shanghai
+    moment = datetime(2025, 6, 1, 1, 59, 58, 700_000, tzinfo=ZoneInfo("UTC"))  # 09:59:58.7 in Shanghai
 
     serial = _one(ExcelSerialDateTime("moment"), moment=Value(moment, output_field=DateTimeField()))
 

@@ -33,8 +33,10 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def _local_naive(value: datetime) -> datetime:
-    # Excel has no time zones: write the local (Asia/Shanghai) wall time.
-    return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    # Excel has no time zones: write the local (Asia/Shanghai) wall time, in whole seconds as the
+    # cells show it (a spreadsheet would round 10:00:00.7 up to 10:00:01).
+    local = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    return local.replace(microsecond=0)
 
 
 def write_table(

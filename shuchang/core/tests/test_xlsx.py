@@ -60,7 +60,7 @@ def test_an_empty_table_still_has_its_header_and_filter_and_no_filter_text_says_
 
 def test_values_are_typed_by_value_without_declared_kinds(tmp_path):
     path = tmp_path / "auto.xlsx"
-    paid_at = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
+    paid_at = datetime(2026, 3, 1, 2, 30, 59, 900_000, tzinfo=UTC)  # 10:30:59.9 in Shanghai
 
     write_table(
         path,
@@ -75,7 +75,7 @@ def test_values_are_typed_by_value_without_declared_kinds(tmp_path):
     assert (text.value, text.data_type) == ("=1+1", "s")  # text stays text, never a formula
     assert (amount.value, amount.number_format) == (5.1, "#,##0.00")
     assert (integer.value, integer.number_format) == (7, "General")
-    assert moment.is_date and moment.value == datetime(2026, 3, 1, 10, 30)
+    assert moment.is_date and moment.value == datetime(2026, 3, 1, 10, 30, 59)  # whole seconds, as shown
     assert moment.number_format == "yyyy-mm-dd hh:mm:ss"
     assert day.is_date and day.value == datetime(2026, 3, 2) and day.number_format == "yyyy-mm-dd"
     assert empty.value is None
