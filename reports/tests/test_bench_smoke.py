@@ -28,5 +28,9 @@ def test_the_benchmark_prints_one_json_line_with_every_figure(roles, settings):
         "charge_item_summary",
         "monthly_charge_items",
     }
-    for key in ("detail_month_s", "detail_year_s", "floor_s", "detail_year_peak_rss_mb"):
+    for key in ("detail_month_s", "detail_year_s", "floor_openpyxl_s", "floor_xlsxwriter_s", "detail_year_peak_rss_mb"):
         assert result[key] > 0
+    # The floor is the faster of the two writers, measured in the same run.
+    assert result["floor_s"] == min(result["floor_openpyxl_s"], result["floor_xlsxwriter_s"])
+    assert result["floor_writer"] in ("openpyxl write-only", "xlsxwriter constant_memory")
+    assert result["detail_year_to_floor"] == round(result["detail_year_s"] / result["floor_s"], 2)
