@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import User
+from shuchang.core.prepared import execute_prepared
 from shuchang.core.validators import MOBILE_RE
 
 
@@ -18,8 +19,8 @@ class MobileOrUsernameBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user of a request. Every signed-in request runs this, thousands a second at
-        an opening, so on PostgreSQL it is one prepared-once SELECT of the row: building the same
-        query through the ORM each time cost more CPU than PostgreSQL spent answering it."""
+        an opening, so on PostgreSQL it is one prepared SELECT of the row: building the same query
+        through the ORM each time cost more CPU than PostgreSQL spent answering it."""
         if connection.vendor != "postgresql":
             return super().get_user(user_id)
         try:
@@ -27,7 +28,7 @@ class MobileOrUsernameBackend(ModelBackend):
         except ValidationError:
             return None
         with connection.cursor() as cursor:
-            cursor.execute(_USER_BY_PK_SQL, [pk])
+            execute_prepared(cursor, "accounts_user_by_pk", _USER_BY_PK_SQL, [pk])
             row = cursor.fetchone()
         if row is None:
             return None

@@ -36,6 +36,7 @@ def parse_args(argv=None):
     parser.add_argument("--profile", default="", help="print a cProfile of this kind to stderr")
     parser.add_argument("--queries", action="store_true", help="list each kind's SQL, not only count it")
     parser.add_argument("--database", default="shuchang_profile")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (to look at it)")
     parser.add_argument("--redis-db", type=int, default=13)
     return parser.parse_args(argv)
 
@@ -127,6 +128,14 @@ def main(argv=None) -> int:
     call("GET", "/bench/ping/", cookies={})
     kinds = {}
 
+    def database_cpu() -> float:
+        """CPU seconds PostgreSQL's backend for this process's connection has used (same machine)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
     def queries_of_one(request) -> list[str]:
         """The SQL one more request of this kind runs (a selection repeated this way loses)."""
         method, path, cookies, body, _expect = request
@@ -139,6 +148,7 @@ def main(argv=None) -> int:
         by the rest of the machine: CPU time still moves with cache and frequency contention)."""
         profiler = cProfile.Profile() if args.profile == kind else None
         per_round, size = [], max(1, len(requests) // rounds)
+        database_started = database_cpu()
         if profiler:
             profiler.enable()
         for first in range(0, len(requests), size):
@@ -150,7 +160,9 @@ def main(argv=None) -> int:
             per_round.append((time.process_time() - started) * 1000 / len(chunk))
         if profiler:
             profiler.disable()
+        database_ms = (database_cpu() - database_started) * 1000 / len(requests)
         kinds[kind] = {
+            "db_cpu_ms": round(database_ms, 3),
             "cpu_ms": round(min(per_round), 3),
             "cpu_ms_median": round(sorted(per_round)[len(per_round) // 2], 3),
             "queries": queries_of_one(requests[-1]) if args.queries else len(queries_of_one(requests[-1])),
@@ -193,7 +205,8 @@ def main(argv=None) -> int:
 
     orders = Order.objects.filter(opening_id=opening).count()
     print(json.dumps({"requests": n, "orders": orders, **kinds, "at": timezone.now().isoformat()}))
-    bench.drop_database(size)
+    if not args.keep:
+        bench.drop_database(size)
     return 0
 
 
