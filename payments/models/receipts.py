@@ -113,7 +113,12 @@ class Receipt(models.Model):
                 name="receipt_voided_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["project", "issued_at"], name="receipt_project_issued_idx")]
+        indexes = [
+            models.Index(fields=["project", "issued_at"], name="receipt_project_issued_idx"),
+            # The receipt detail of every project for a period, in time order: read in index order it
+            # streams from its first row, instead of sorting a year (a million lines) before the first.
+            models.Index(fields=["issued_at", "id"], name="receipt_issued_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"收据 {self.code}"

@@ -5,6 +5,9 @@ takes, and `rows()` — a generator yielding the header first, then data rows (a
 rows stream, so the totals row is by construction the sum of the lines shown or written.
 """
 
+import contextlib
+import queue
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -156,10 +159,47 @@ def stream_values(queryset, *, chunk_size: int = 20_000) -> Iterator[tuple]:
     cursor = connection.chunked_cursor()
     try:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(chunk_size):
-            yield from chunk
+        yield from _prefetched(cursor.cursor, chunk_size)
     finally:
         cursor.close()
+
+
+def _prefetched(driver_cursor, chunk_size: int) -> Iterator[tuple]:
+    """The cursor's rows, the next chunk fetched by a thread while the caller works on this one.
+
+    psycopg2 lets go of the GIL while it waits for PostgreSQL, so PostgreSQL produces the next chunk
+    on the other core instead of the writer waiting for it (a tenth of the year's detail)."""
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                chunk = driver_cursor.fetchmany(chunk_size)
+                chunks.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as error:  # handed to the reader, which raises it
+            chunks.put(error)
+
+    fetcher = threading.Thread(target=fetch, name="report-prefetch", daemon=True)
+    fetcher.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+    finally:
+        # The reader may stop early (an error in the writer): let the fetcher finish before the
+        # cursor closes, taking what it puts so that it is never left waiting on a full queue.
+        stop.set()
+        while fetcher.is_alive():
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.05)
+        fetcher.join()
 
 
 class ExcelSerialDateTime(Func):

@@ -76,10 +76,18 @@ def write_table(
         sheet.write_row(2, 0, list(header), header_format)
 
         write_row = sheet.write_row
+        typed = _typed_writers(sheet, kinds) if kinds else None
         row_number = 2
         for row in rows:
             row_number += 1
-            write_row(row_number, 0, row)
+            if typed is None or None in row or "" in row:
+                write_row(row_number, 0, row)
+                continue
+            try:
+                for col, write in typed:
+                    write(row_number, col, row[col])
+            except TypeError:  # a value of another type than its column's: the writer picks by the value
+                write_row(row_number, 0, row)
         count = row_number - 2
         sheet.autofilter(2, 0, 2 + max(count, 1), width - 1)
         if totals is not None:
@@ -87,6 +95,20 @@ def write_table(
     finally:
         workbook.close()
     return count
+
+
+def _typed_writers(sheet, kinds: Sequence[str]) -> list:
+    """Each column's own write method, so a row of declared kinds skips the writer's per-value type
+    dispatch. A value the method cannot take (None, or a datetime object where a serial number was
+    declared) raises TypeError before anything is stored.
+
+    These are the methods behind xlsxwriter's write_string/write_number, whose public wrappers first
+    try to read "A1"-style cell references: the dispatch and the wrappers were about 15% of the time
+    of the year's receipt detail (docs/reports.md). xlsxwriter is pinned in requirements.txt; should
+    a release rename them, the public methods are taken instead (slower, same file)."""
+    write_string = getattr(sheet, "_write_string", sheet.write_string)
+    write_number = getattr(sheet, "_write_number", sheet.write_number)
+    return [(col, write_string if kind == "text" else write_number) for col, kind in enumerate(kinds)]
 
 
 def _install_handlers(sheet, formats: dict, *, by_value: bool) -> None:

@@ -89,6 +89,8 @@ def test_declared_kinds_put_the_formats_on_the_columns_and_take_excel_serial_dat
     rows = [
         ("YUNQI-2025-000001", serial, "http://example.com", Decimal("20000.00"), 3),
         ("YUNQI-2025-000002", datetime(2025, 6, 1, 3, 0, tzinfo=UTC), None, Decimal("0.00"), None),
+        # Values of another type than their column's are written by their own type.
+        ("", serial, 12345, Decimal("-1.50"), 4),
     ]
 
     write_table(
@@ -109,6 +111,8 @@ def test_declared_kinds_put_the_formats_on_the_columns_and_take_excel_serial_dat
     assert [sheet["D4"].value, sheet["D5"].value] == [20000, 0]
     assert sheet["D5"].number_format == "#,##0.00"
     assert sheet["E4"].value == 3 and sheet["E5"].value is None
+    assert sheet["A6"].value is None and sheet["C6"].value == 12345 and sheet["D6"].value == -1.5
+    assert sheet["B6"].is_date and sheet["B6"].value == datetime(2025, 6, 1, 10, 0)
 
 
 def test_kinds_must_cover_every_column_with_a_known_kind(tmp_path):
