@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listings', '0001_initial'),
-        ('payments', '0002_seed_configuration'),
+        ("listings", "0001_initial"),
+        ("payments", "0002_seed_configuration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['issued_at', 'id'], name='receipt_issued_idx'),
+            model_name="receipt",
+            index=models.Index(fields=["issued_at", "id"], name="receipt_issued_idx"),
         ),
     ]
