@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What one request of an opening costs in the Django process (CPU), request type by request type.
 
-    python tests/bench/profile_opening.py [--requests 300] [--profile lose|win|trivial_signed_in]
+    python tests/bench/profile_opening.py [--requests 300] [--profile select_lose|select_win|select_page|…]
 
 The same world and settings as the opening-rush benchmark (bench_opening.py: PostgreSQL, Redis,
 production settings, the whole middleware stack), but the requests are handed to Django's WSGI
