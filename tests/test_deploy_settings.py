@@ -92,7 +92,7 @@ def test_production_settings_use_postgresql_redis_and_persistent_connections(tmp
     assert values["conn_max_age"] == 600
     assert values["health_checks"] is True
     assert values["broker"] == "redis://redis:6379/0"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "shuchang.core.cache.RedisCache"  # Django's, with one client per pool
     assert values["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["secure_cookies"] == [True, True]
     assert values["csrf_origins"] == ["https://shuchang.example.com"]
