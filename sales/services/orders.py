@@ -418,10 +418,15 @@ def _select_statement(*, in_opening: bool) -> tuple[str, list]:
     (planning it cost PostgreSQL six times what running it does)."""
     quote = connection.ops.quote_name
     fields = [field for field in Order._meta.concrete_fields if not field.primary_key]
-    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
 
-    def typed(model, *names) -> str:  # parameters typed as their columns, as a prepared statement needs
-        return ", ".join(f"CAST(%s AS {model._meta.get_field(name).db_type(connection)})" for name in names)
+    def typed(*columns) -> str:  # parameters typed as their columns, as a prepared statement needs
+        return ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in columns)
+
+    def typed_fields(model, *names) -> str:
+        return typed(*(model._meta.get_field(name) for name in names))
+
+    unit_history_values = typed_fields(UnitStatusChange, "from_status", "to_status", "actor", "reason", "changed_at")
+    order_history_values = typed_fields(OrderStatusChange, "to_status", "actor", "reason", "changed_at")
 
     batch_table = Opening.units.through._meta.db_table
     in_batch = f"EXISTS (SELECT 1 FROM {batch_table} b WHERE b.opening_id = %s AND b.unit_id = %s)"  # noqa: S608
@@ -436,15 +441,15 @@ def _select_statement(*, in_opening: bool) -> tuple[str, list]:
         ), unit_history AS (
             INSERT INTO {UnitStatusChange._meta.db_table}
                 (unit_id, from_status, to_status, actor_id, reason, changed_at)
-            SELECT id, {typed(UnitStatusChange, "from_status", "to_status", "actor", "reason", "changed_at")} FROM moved
+            SELECT id, {unit_history_values} FROM moved
         ), new_order AS (
             INSERT INTO {Order._meta.db_table} ({", ".join(quote(field.column) for field in fields)})
-            SELECT {casts} FROM moved
+            SELECT {typed(*fields)} FROM moved
             RETURNING id
         ), order_history AS (
             INSERT INTO {OrderStatusChange._meta.db_table}
                 (order_id, from_status, to_status, actor_id, reason, changed_at)
-            SELECT id, '', {typed(OrderStatusChange, "to_status", "actor", "reason", "changed_at")} FROM new_order
+            SELECT id, '', {order_history_values} FROM new_order
         )
         SELECT id, NULL, NULL, NULL, NULL, NULL, NULL FROM new_order
         UNION ALL

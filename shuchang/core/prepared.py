@@ -14,23 +14,22 @@ PgBouncer that moves statements between server connections would need its prepar
 
 import weakref
 
-from django.db import connection
-
 # The names prepared on each open psycopg2 connection; a closed connection drops out by itself.
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
-    """Run `sql` (with `%s` placeholders) on `cursor` as the prepared statement `name`.
+    """Run `sql` (with `%s` placeholders) on `cursor` (a Django cursor) as the prepared statement `name`.
 
     On PostgreSQL the statement is prepared the first time this connection runs it, then executed by
     name; elsewhere it simply runs. `name` must identify `sql` exactly (one name per text)."""
-    if connection.vendor != "postgresql":
+    database = cursor.db  # Django's connection the cursor belongs to
+    if database.vendor != "postgresql":
         cursor.execute(sql, params)
         return
     if "%%" in sql:
         raise ValueError("execute_prepared takes no escaped %% in its SQL: numbering the %s would break it")
-    raw = connection.connection
+    raw = database.connection
     prepared = _PREPARED.setdefault(raw, set())
     if name not in prepared:
         pieces = sql.split("%s")
